@@ -1,0 +1,138 @@
+"""Chapter 2: the pruning cliff under internal noise; gradient-guided vs random regrowth."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..protocol import Protocol
+from ..stages import Stages
+from ..store import ResultStore
+from ..stress import BATTERY, COMBINED, INPUT_1, INPUT_2, internal, stress_battery
+from ..claims import Claim, claims_table
+from ..sweep import locate_cliff, sparsity_sweep
+from ..tables import pick, summarise
+
+STAGES = {"baseline": "Dense baseline", "pruned": "Pruned (95%)", "gradient": "Gradient-guided regrowth (50%)",
+          "random": "Random regrowth (50%)"}
+COLUMNS = {
+    "clean": "Clean accuracy (%)",
+    "standard": "Standard accuracy (%)",
+    INPUT_1.name: "Input noise σ=1.0 (%)",
+    INPUT_2.name: "Input noise σ=2.0 (%)",
+    internal(0.5).name: "Internal noise σ=0.5 (moderate) (%)",
+    internal(1.0).name: "Internal noise σ=1.0 (high) (%)",
+    internal(1.5).name: "Internal noise σ=1.5 (severe) (%)",
+    COMBINED.name: "Combined stress (input σ=1.0 + internal σ=0.5) (%)",
+}
+HIGH_INTERNAL = internal(1.0).name  # "high" internal noise is σ = 1.0 in the Methods
+STRESSED = [INPUT_1.name, INPUT_2.name, *(internal(s).name for s in (0.3, 0.5, 1.0, 1.5)), COMBINED.name]
+
+
+def run(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
+    st = Stages(store, protocol, progress=progress)
+    networks = {"baseline": st.baseline, "pruned": st.pruned,
+                "gradient": lambda: st.regrown("gradient"), "random": lambda: st.regrown("random")}
+    configs = {"baseline": st.baseline_config(), "pruned": st.pruned_config(),
+               "gradient": st.regrown_config("gradient"), "random": st.regrown_config("random")}
+    battery = store.table("ch02/battery", {"stages": configs, "conditions": BATTERY}, lambda: pd.concat(
+        [stress_battery(make(), st.task, stage=name) for name, make in networks.items()], ignore_index=True))
+    sweep = store.table("ch02/sweep", {"parent": st.baseline_config(), "levels": protocol.sweep_levels,
+                                       "conditions": BATTERY},
+                        lambda: sparsity_sweep(st.baseline(), st.task, protocol.sweep_levels))
+    return {"battery": battery, "sweep": sweep}
+
+
+def sweep_summary(sweep: pd.DataFrame) -> dict[str, float]:
+    """The quantities the chapter states about its sweep, from the combined-stress curve (mean over members)."""
+    curve = sweep[sweep.metric == COMBINED.name].groupby("prune_level")["value"].mean()
+    cliff, _ = locate_cliff(sweep, COMBINED.name)
+    return {
+        "cliff_level": cliff,
+        "min_up_to_90": float(curve[curve.index <= 90.0 + 1e-9].min()),
+        "drop_90_to_93": float(curve.loc[90.0] - curve.loc[93.0]),
+        "drop_90_to_cliff": float(curve.loc[90.0] - curve.loc[cliff]),
+        "max_beyond_95": float(curve[curve.index > 95.0 + 1e-9].max()),
+    }
+
+
+def reproduced(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Our numbers under the published keys of chapter 2 (its tables are images: all keys are prose/abstract)."""
+    s = summarise(results["battery"], ["stage", "metric"])
+    n = int(s["n_seeds"].iloc[0])
+    acc = lambda stage, metric: pick(s, stage=stage, metric=metric)  # noqa: E731
+    rows = []
+    published_cells = {
+        "baseline": ["clean", "standard", INPUT_1.name, INPUT_2.name, internal(1.5).name],
+        "pruned": ["clean", "standard", INPUT_1.name, INPUT_2.name, internal(0.5).name, internal(1.0).name,
+                   COMBINED.name],
+        "gradient": ["clean", "standard", INPUT_1.name, INPUT_2.name, internal(0.5).name, internal(1.0).name,
+                     internal(1.5).name, COMBINED.name],
+        "random": ["clean", "standard"],
+    }
+    for stage, metrics in published_cells.items():
+        rows += [(STAGES[stage], COLUMNS[m], acc(stage, m)) for m in metrics]
+    count = lambda stage: acc(stage, "non-zero parameters")  # noqa: E731
+    sparsity_all = lambda stage: acc(stage, "sparsity (all parameters)")  # noqa: E731
+    sw = sweep_summary(results["sweep"])
+    dense_stressed = [acc("baseline", m) for m in STRESSED]
+    grad_stressed = [acc("gradient", m) for m in STRESSED]
+    rows += [
+        (STAGES["baseline"], "Parameters (approx.)", count("baseline")),
+        (STAGES["baseline"], "Trainable parameters", count("baseline")),
+        (STAGES["baseline"], "Sparsity (%)", sparsity_all("baseline")),
+        (STAGES["pruned"], "Active parameters", count("pruned")),
+        (STAGES["pruned"], "Sparsity (%)", sparsity_all("pruned")),
+        (STAGES["pruned"], "Accuracy under internal noise (%)",
+         max(acc("pruned", internal(0.5).name), acc("pruned", internal(1.0).name))),
+        (STAGES["gradient"], "Regrown weights", count("gradient") - count("pruned")),
+        (STAGES["gradient"], "Sparsity (%)", sparsity_all("gradient")),
+        (STAGES["gradient"], "Clean/standard accuracy (%)", min(acc("gradient", "clean"), acc("gradient", "standard"))),
+        (STAGES["gradient"], "High internal noise accuracy, random-vs-gradient comparison (%)",
+         acc("gradient", HIGH_INTERNAL)),
+        (STAGES["random"], "High internal noise accuracy, random-vs-gradient comparison (%)",
+         acc("random", HIGH_INTERNAL)),
+        (STAGES["gradient"], "Accuracy under stress relative to baseline (% of baseline)",
+         100 * sum(g / d for g, d in zip(grad_stressed, dense_stressed)) / len(STRESSED)),
+        ("Sparsity sweep", "Critical sparsity threshold (%)", sw["cliff_level"]),
+        ("Sparsity sweep", "Combined-stress drop beyond threshold (pt)", sw["drop_90_to_cliff"]),
+        ("Sparsity sweep, sparsity up to ~90%", "Combined stress (%)", sw["min_up_to_90"]),
+        ("Sparsity sweep, 90% to 93% sparsity", "Combined-stress accuracy collapse (pt)", sw["drop_90_to_93"]),
+        ("Sparsity sweep, sparsity beyond 95%", "Combined stress (%)", sw["max_beyond_95"]),
+    ]
+    df = pd.DataFrame(rows, columns=["row", "column", "value"])
+    df.insert(0, "table", "")
+    df["n_seeds"] = n
+    return df
+
+
+def claims(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    s = summarise(results["battery"], ["stage", "metric"])
+    acc = lambda stage, metric: pick(s, stage=stage, metric=metric)  # noqa: E731
+    i = lambda sigma: internal(sigma).name  # noqa: E731
+    sw = sweep_summary(results["sweep"])
+    grad_vs_rand = {sigma: (acc("gradient", i(sigma)), acc("random", i(sigma))) for sigma in (1.0, 1.5)}
+    return claims_table([
+        Claim("C2.1", "The dense network stays above 99 % under severe internal noise (σ 1.5).",
+              acc("baseline", i(1.5)) > 99.0, f"{acc('baseline', i(1.5)):.1f}"),
+        Claim("C2.2", "On the pruned network internal noise hurts more than input noise (σ 0.5 vs input 1.0; "
+              "σ 1.0 vs input 2.0).",
+              acc("pruned", i(0.5)) < acc("pruned", INPUT_1.name) and acc("pruned", i(1.0)) < acc("pruned", INPUT_2.name),
+              f"{acc('pruned', i(0.5)):.1f} vs {acc('pruned', INPUT_1.name):.1f}; "
+              f"{acc('pruned', i(1.0)):.1f} vs {acc('pruned', INPUT_2.name):.1f}"),
+        Claim("C2.3", "Combined stress leaves the pruned network near chance (below 35 %).",
+              acc("pruned", COMBINED.name) < 35.0, f"{acc('pruned', COMBINED.name):.1f}"),
+        Claim("C2.4", "Gradient-guided regrowth plus fine-tuning restores standard accuracy and combined-stress "
+              "accuracy to within 2 pt of the dense network.",
+              acc("gradient", "standard") >= acc("baseline", "standard") - 2
+              and acc("gradient", COMBINED.name) >= acc("baseline", COMBINED.name) - 2,
+              f"standard {acc('gradient', 'standard'):.1f} (dense {acc('baseline', 'standard'):.1f}); combined "
+              f"{acc('gradient', COMBINED.name):.1f} (dense {acc('baseline', COMBINED.name):.1f})"),
+        Claim("C2.5", "Gradient-guided regrowth beats random regrowth at high internal noise (σ 1.0 and 1.5).",
+              all(g > r for g, r in grad_vs_rand.values()),
+              "; ".join(f"σ {k:g}: gradient {g:.1f} vs random {r:.1f}" for k, (g, r) in grad_vs_rand.items())),
+        Claim("C2.6a", "In the sweep, combined-stress accuracy stays above 96 % up to about 90 % sparsity.",
+              sw["min_up_to_90"] > 96.0, f"lowest at ≤ 90 %: {sw['min_up_to_90']:.1f}"),
+        Claim("C2.6b", "Between 90 % and 93 % sparsity combined-stress accuracy collapses by more than 40 pt.",
+              sw["drop_90_to_93"] > 40.0, f"{sw['drop_90_to_93']:.1f} pt"),
+        Claim("C2.6c", "Beyond 95 % sparsity combined-stress accuracy sits near chance (at most 31 %).",
+              sw["max_beyond_95"] <= 31.0, f"highest beyond 95 %: {sw['max_beyond_95']:.1f}"),
+    ])

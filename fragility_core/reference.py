@@ -1,0 +1,46 @@
+"""The straightforward loop a researcher would write from the Methods: one nn.Module and one Adam per seed.
+
+It is the yardstick of the batched engine, for speed (benchmarks/) and for correctness (tests/): an engine
+member must train exactly as this loop does on the same seed, data order and masks, to float tolerance.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .network import LAYER_SIZES
+from .rng import generator
+
+
+def reference_mlp(seed: int, sizes=LAYER_SIZES) -> nn.Sequential:
+    torch.manual_seed(seed)
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+def train_reference(model: nn.Sequential, x: torch.Tensor, y: torch.Tensor, *, seed: int, epochs: int, lr: float,
+                    purpose: str, batch_size: int = 128, masks: list[torch.Tensor] | None = None) -> nn.Sequential:
+    """Adam, batch 128, a fresh permutation each epoch from the same named stream the engine uses.
+
+    ``masks`` (one [out, in] bool tensor per Linear) are re-applied after every optimiser step.
+    """
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    shuffle = generator(seed, purpose, "shuffle")
+    for _ in range(epochs):
+        perm = torch.randperm(x.shape[0], generator=shuffle)
+        for i in range(0, x.shape[0], batch_size):
+            idx = perm[i:i + batch_size]
+            loss = nn.functional.cross_entropy(model(x[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if masks is not None:
+                with torch.no_grad():
+                    for lin, m in zip(linears, masks):
+                        lin.weight.mul_(m)
+    return model

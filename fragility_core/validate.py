@@ -1,0 +1,64 @@
+"""Input checks that run before any compute and name the offending parameter."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import torch
+
+
+def check_fraction(name: str, value: float, *, allow_one: bool = True) -> float:
+    """A fraction in [0, 1] (or [0, 1) when ``allow_one`` is false)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}") from None
+    upper_ok = v <= 1.0 if allow_one else v < 1.0
+    if not (v >= 0.0 and upper_ok):
+        bound = "[0, 1]" if allow_one else "[0, 1)"
+        raise ValueError(f"{name} must be a fraction in {bound}, got {value!r}")
+    return v
+
+
+def check_positive(name: str, value: float, *, allow_zero: bool = False) -> float:
+    v = float(value)
+    if not (v > 0 or (allow_zero and v == 0)):
+        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+    return v
+
+
+def check_choice(name: str, value: str, allowed: Iterable[str]) -> str:
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+    return value
+
+
+def check_seeds(name: str, seeds: Sequence[int], *, unique: bool = True) -> tuple[int, ...]:
+    """A non-empty tuple of non-negative ints (repeats allowed only where members are (seed, arm) pairs)."""
+    if isinstance(seeds, (int, str)) or seeds is None:
+        raise ValueError(f"{name} must be a non-empty list of integer seeds, got {seeds!r}")
+    seeds = tuple(seeds)
+    if not seeds:
+        raise ValueError(f"{name} must be a non-empty list of integer seeds, got an empty list")
+    for s in seeds:
+        if isinstance(s, bool) or not isinstance(s, int) or s < 0:
+            raise ValueError(f"{name} must hold non-negative integers, got {s!r}")
+    if unique and len(set(seeds)) != len(seeds):
+        raise ValueError(f"{name} must not repeat a seed, got {list(seeds)}")
+    return seeds
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """A torch device that exists here; ``"cuda"`` without a GPU is an error, not a silent fallback."""
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}") from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"device={device!r} was requested but no CUDA device is available on this machine")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(f"device={device!r}: only {torch.cuda.device_count()} CUDA device(s) present")
+    elif dev.type != "cpu":
+        raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
+    return dev
