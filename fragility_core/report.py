@@ -53,5 +53,5 @@ def comparison_view(comparison: pd.DataFrame, table: str | None = None):
     df = comparison if table is None else comparison[comparison["table"].fillna("") == table]
     df = df.reset_index(drop=True)
     empty = [c for c in ("min", "max", "published_sd", "ours_sd") if df[c].isna().all()]
-    hidden = empty + (["table"] if table is not None else [])
+    hidden = empty + (["table"] if table is not None or (df["table"].fillna("") == "").all() else [])
     return style_comparison(df).hide(subset=hidden, axis="columns")

@@ -23,12 +23,21 @@ def sparsity_sweep(baseline: EnsembleMLP, task: BlobTask, levels: Sequence[float
     return pd.concat(parts, ignore_index=True)
 
 
-def locate_cliff(sweep: pd.DataFrame, metric: str) -> tuple[float, float]:
-    """The prune level (%) that ends the largest drop of ``metric`` between adjacent levels, and that drop (pt).
+CHANCE = 25.0  # four balanced-in-expectation classes
 
-    Uses the mean over members.
+
+def locate_cliff(sweep: pd.DataFrame, metric: str, chance: float = CHANCE) -> float:
+    """The sparsity (%) at which ``metric`` has lost half the way from its dense value to chance.
+
+    Linear interpolation between adjacent prune levels, on the mean over members; the first crossing.
+    A half-way crossing is robust to where the grid is dense, unlike "the largest single step".
     """
     curve = sweep[sweep.metric == metric].groupby("prune_level")["value"].mean().sort_index()
-    drops = -curve.diff()
-    level = float(drops.idxmax())
-    return level, float(drops.max())
+    half = (curve.iloc[0] + chance) / 2
+    below = curve[curve < half]
+    if below.empty:
+        return float("nan")
+    hi = below.index[0]
+    lo = curve.index[curve.index.get_loc(hi) - 1]
+    y_lo, y_hi = curve[lo], curve[hi]
+    return float(lo + (hi - lo) * (y_lo - half) / (y_lo - y_hi))

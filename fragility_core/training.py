@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
-from tqdm.auto import tqdm
+from tqdm.std import tqdm  # plain text bars: no ipywidgets needed in notebooks
 
 from .network import EnsembleMLP, InternalNoise
 from .rng import generator

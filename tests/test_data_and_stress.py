@@ -65,3 +65,14 @@ def test_bad_conditions_are_rejected():
         StressCondition("x", input_sigma=-1)
     with pytest.raises(ValueError, match="n must be"):
         make_blobs(0, 0.8, 1)
+
+
+def test_cliff_is_the_half_way_crossing_to_chance():
+    import pandas as pd
+
+    from fragility_core.sweep import locate_cliff
+    levels = [0, 50, 90, 92, 94, 99]
+    acc = [100, 100, 95, 75, 40, 26]  # half-way to chance = 62.5, crossed between 92 (75) and 94 (40)
+    df = pd.DataFrame({"prune_level": levels, "metric": "m", "value": acc})
+    assert abs(locate_cliff(df, "m") - (92 + 2 * (75 - 62.5) / 35)) < 1e-9
+    assert locate_cliff(df.assign(value=100), "m") != locate_cliff(df.assign(value=100), "m")  # never: NaN
