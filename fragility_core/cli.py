@@ -16,8 +16,13 @@ from .profiles import PROFILES, get_profile
 from .validate import check_choice, check_seeds, resolve_device
 
 ROOT = Path(__file__).resolve().parent.parent
-CHAPTER_NOTEBOOKS = {"ch01": "ch01_overpruning.ipynb", "ch02": "ch02_pruning_cliff.ipynb"}
-DEFAULT_SEEDS = {"ch01": [42], "ch02": [42]}
+CHAPTER_NOTEBOOKS = {"ch01": "ch01_overpruning.ipynb", "ch02": "ch02_pruning_cliff.ipynb",
+                     "ch03": "ch03_consolidation.ipynb", "ch04": "ch04_mechanisms.ipynb",
+                     "ch05": "ch05_manic_switch.ipynb", "ch06": "ch06_longitudinal.ipynb",
+                     "ch07": "ch07_mood_stabiliser.ipynb"}
+TEN_SEEDS = list(range(10))  # the volume does not name its ten seeds (A44)
+DEFAULT_SEEDS = {"ch01": [42], "ch02": [42], "ch03": [42], "ch04": [42], "ch05": TEN_SEEDS, "ch06": TEN_SEEDS,
+                 "ch07": TEN_SEEDS}
 
 
 def run_chapter(chapter: str, *, profile: str = "paper", seeds: list[int] | None = None, device: str = "cpu",
@@ -43,6 +48,24 @@ def run_chapter(chapter: str, *, profile: str = "paper", seeds: list[int] | None
         str(source), str(target), cwd=str(root), progress_bar=progress, kernel_name="python3",
         parameters=dict(profile=prof.name, seeds=seeds, device=device, results_dir=results_dir,
                         progress=progress))
+    tidy_executed(target)
+    return target
+
+
+def run_scorecard(*, profile: str = "paper", results_dir: str | Path | None = None,
+                  output_dir: str | Path | None = None, root: Path = ROOT) -> Path:
+    """Execute the scorecard page from the chapters' exported comparison and claims tables."""
+    prof = get_profile(profile)
+    import papermill
+
+    from .render_published import tidy_executed
+    target = Path(output_dir or (root / "book" if prof.is_paper else root / "_build" / "notebooks" / prof.name))
+    target.mkdir(parents=True, exist_ok=True)
+    target = target / "scorecard.ipynb"
+    papermill.execute_notebook(str(root / "notebooks" / "scorecard.ipynb"), str(target), cwd=str(root),
+                               progress_bar=False, kernel_name="python3",
+                               parameters=dict(profile=prof.name, results_dir=str(Path(results_dir).resolve())
+                                               if results_dir else "results"))
     tidy_executed(target)
     return target
 
@@ -84,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
                                   output_dir=args.output_dir, results_dir=args.results_dir,
                                   progress=not args.no_progress)
                 print(f"{ch}: executed -> {out}")
+            out = run_scorecard(profile=args.profile, results_dir=args.results_dir, output_dir=args.output_dir)
+            print(f"scorecard: executed -> {out}")
             return 0
         return build_book()
     except ValueError as err:

@@ -1,7 +1,7 @@
 """The four-blob task: 2-D Gaussian clusters at (±3, ±3), σ 0.8 within a class."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
@@ -19,7 +19,7 @@ class Split:
     y: torch.Tensor  # [n] int64
 
     def __len__(self) -> int:
-        return self.y.shape[0]
+        return self.y.shape[-1]
 
     def to(self, device: torch.device | str) -> "Split":
         return Split(self.x.to(device), self.y.to(device))
@@ -73,3 +73,20 @@ class BlobTask:
 
     def to(self, device: torch.device | str) -> "BlobTask":
         return BlobTask(self.spec, self.train.to(device), self.standard.to(device), self.clean.to(device))
+
+    @classmethod
+    def per_member(cls, specs: "list[TaskSpec]") -> "BlobTask":
+        """One data set per ensemble member (chapter 6: every seed regenerates all its data).
+
+        Every split's ``x`` is ``[members, n, 2]`` and ``y`` is ``[members, n]``; sizes must agree.
+        ``spec`` is the first member's, its stress seed shared by all.
+        """
+        tasks = [cls.generate(s) for s in specs]
+        stack = lambda name: Split(torch.stack([t.split(name).x for t in tasks]),  # noqa: E731
+                                   torch.stack([t.split(name).y for t in tasks]))
+        return cls(specs[0], stack("train"), stack("standard"), stack("clean"))
+
+
+def seed_task_spec(seed: int, base: TaskSpec = TaskSpec()) -> TaskSpec:
+    """The data of one seed when every seed draws its own splits (chapter 6)."""
+    return replace(base, train_seed=seed, standard_seed=10_000 + seed, clean_seed=20_000 + seed)

@@ -19,6 +19,13 @@ from .validate import check_seeds, resolve_device
 
 LAYER_SIZES = (2, 512, 512, 256, 4)
 
+# The mood-stabiliser wrapper (chapter 7): at protection p the gain is capped towards MS_GAIN_CAP,
+# an inhibitory bias of MS_INHIBITION · p is subtracted from every hidden activation, and the
+# upward (mean) shift of internal noise is reduced by the factor MS_MEAN_DAMPING · p.
+MS_GAIN_CAP = 1.05
+MS_INHIBITION = 0.15
+MS_MEAN_DAMPING = 0.3
+
 
 @dataclass
 class InternalNoise:
@@ -82,6 +89,7 @@ class EnsembleMLP(nn.Module):
         self.register_buffer("gain", torch.ones(m, device=dev))
         self.register_buffer("damping", torch.ones(m, device=dev))
         self.register_buffer("use_tanh", torch.zeros(m, dtype=torch.bool, device=dev))
+        self.register_buffer("protection", torch.zeros(m, device=dev))  # mood stabiliser p, 0 = off
 
     # --- shape -------------------------------------------------------------------------------
     @property
@@ -117,12 +125,20 @@ class EnsembleMLP(nn.Module):
             a = torch.where(self.use_tanh.view(-1, 1, 1), torch.tanh(z), torch.relu(z))
         else:
             a = torch.relu(z)
-        scale = (self.gain * self.damping).view(-1, 1, 1)
+        p = self.protection.view(-1, 1, 1)
+        ms_on = bool(self.protection.any())
+        gain = self.gain.view(-1, 1, 1)
+        if ms_on:
+            gain = gain - p * torch.clamp(gain - MS_GAIN_CAP, min=0.0)
+        scale = gain * self.damping.view(-1, 1, 1)
         if noise is None:
-            return a * scale
-        if self.noise_before_modulation:
-            return (a + noise.sample(a)) * scale
-        return a * scale + noise.sample(a)
+            out = a * scale
+        else:
+            eps = noise.sample(a)
+            if ms_on:
+                eps = eps - MS_MEAN_DAMPING * p * _per_member(noise.mean, a)
+            out = (a + eps) * scale if self.noise_before_modulation else a * scale + eps
+        return out - MS_INHIBITION * p if ms_on else out
 
     def forward(self, x: torch.Tensor, noise: InternalNoise | None = None, *, return_hidden: bool = False):
         """``x``: [members, batch, 2] -> logits [members, batch, 4] (and the hidden activations if asked)."""
@@ -195,9 +211,12 @@ class EnsembleMLP(nn.Module):
         t = state["tensors"]
         dev = resolve_device(device)
         n_layers = len(net.sizes) - 1
-        net.weights = nn.ParameterList(nn.Parameter(t[f"weights.{k}"].to(dev)) for k in range(n_layers))
-        net.biases = nn.ParameterList(nn.Parameter(t[f"biases.{k}"].to(dev)) for k in range(n_layers))
+        # copies, never views: the state may be cached and shared
+        net.weights = nn.ParameterList(nn.Parameter(t[f"weights.{k}"].to(dev, copy=True)) for k in range(n_layers))
+        net.biases = nn.ParameterList(nn.Parameter(t[f"biases.{k}"].to(dev, copy=True)) for k in range(n_layers))
         for name, v in t.items():
             if not name.startswith(("weights.", "biases.")):
-                net.register_buffer(name, v.to(dev))
+                net.register_buffer(name, v.to(dev, copy=True))
+        if "protection" not in t:  # states saved before the mood stabiliser existed
+            net.register_buffer("protection", torch.zeros(len(net.seeds), device=dev))
         return net

@@ -1,12 +1,14 @@
 """The single-seed protocol shared by chapters 1–4, as data, scaled by a run profile."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+import dataclasses
+from dataclasses import asdict, dataclass, replace
 
 from .data import TaskSpec
 from .profiles import Profile, get_profile
 from .training import TrainSpec
-from .validate import check_fraction, check_positive, check_seeds
+from .treatments import SSRI, ChronicKetamine, Ketamine, Neurosteroid
+from .validate import check_fraction, check_seeds
 
 # The sparsity sweep: the published grid {0, 50, 70, 80, 90, 95, 97, 99} plus 85 and half-point steps
 # through 90–95 % so that the cliff is located, not bracketed (protocol decision A14).
@@ -20,34 +22,48 @@ class Protocol:
     task: TaskSpec = TaskSpec()
     baseline: TrainSpec = TrainSpec(epochs=20, lr=1e-3)
     prune_fraction: float = 0.95
-    regrow_fraction: float = 0.5
-    regrow_init_std: float = 0.03
-    gradient_batches: int = 30
-    finetune: TrainSpec = TrainSpec(epochs=15, lr=5e-4)
+    ketamine: Ketamine = Ketamine()
+    ssri: SSRI = SSRI()
+    neurosteroid: Neurosteroid = Neurosteroid()
+    chronic: ChronicKetamine = ChronicKetamine()
+    relapse_fraction: float = 0.4
     sweep_levels: tuple[float, ...] = SWEEP_LEVELS
+    per_seed_data: bool = False  # chapter 6: every seed draws its own data sets (seed_task_spec)
     profile: str = "paper"
 
     def __post_init__(self):
         check_seeds("seeds", self.seeds)
         check_fraction("prune_fraction", self.prune_fraction)
-        check_fraction("regrow_fraction", self.regrow_fraction)
-        check_positive("gradient_batches", self.gradient_batches)
+        check_fraction("relapse_fraction", self.relapse_fraction)
         for level in self.sweep_levels:
             check_fraction("sweep_levels", level)
 
     @classmethod
     def for_profile(cls, profile: str | Profile, seeds=(42,), **overrides) -> "Protocol":
-        """The published protocol with training lengths and data sizes scaled by ``profile``."""
+        """The published protocol with every training length and data size scaled by ``profile``."""
         p = get_profile(profile)
-        base = cls(seeds=check_seeds("seeds", seeds), profile=p.name)
+        base = replace(cls(seeds=check_seeds("seeds", seeds), profile=p.name), **overrides)
         task = replace(base.task, n_train=p.samples(base.task.n_train), n_standard=p.samples(base.task.n_standard),
                        n_clean=p.samples(base.task.n_clean))
-        scaled = replace(base, task=task,
-                         baseline=replace(base.baseline, epochs=p.epochs(base.baseline.epochs)),
-                         finetune=replace(base.finetune, epochs=p.epochs(base.finetune.epochs)))
-        return replace(scaled, **overrides)
+        return replace(scale_epochs(base, p), task=task)
+
+    def epochs(self, published: int) -> int:
+        """A published epoch count under this protocol's profile (e.g. a consolidation checkpoint)."""
+        return get_profile(self.profile).epochs(published)
 
     def config(self, *parts: str) -> dict:
         """The config of a stage, restricted to the fields it depends on."""
         d = asdict(self)
-        return {k: d[k] for k in ("seeds", "task", *parts)}
+        keys = ("seeds", "task", *(("per_seed_data",) if self.per_seed_data else ()), *parts)
+        return {k: d[k] for k in keys}
+
+
+def scale_epochs(obj, profile: Profile):
+    """A copy of a (nested) dataclass with every ``TrainSpec.epochs`` scaled by ``profile``."""
+    if isinstance(obj, TrainSpec):
+        return replace(obj, epochs=profile.epochs(obj.epochs))
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        changes = {f.name: scale_epochs(getattr(obj, f.name), profile) for f in dataclasses.fields(obj)
+                   if dataclasses.is_dataclass(getattr(obj, f.name))}
+        return replace(obj, **changes)
+    return obj

@@ -23,7 +23,7 @@ VERDICTS = ("agrees", "close", "deviates", "not reproduced")
 CHAPTERS = range(1, 11)
 POINT_UNITS = frozenset({"%", "pt", "% of baseline"})   # judged by absolute differences in points
 COMPARISON_COLUMNS = ["source", "table", "row", "column", "unit", "published", "published_sd",
-                      "min", "max", "ours", "ours_sd", "diff", "verdict", "note"]
+                      "min", "max", "ours", "ours_sd", "ours_min", "ours_max", "diff", "verdict", "note"]
 VERDICT_COLOURS = {"agrees": "#d4edda", "close": "#fff3cd", "deviates": "#f8d7da",
                    "not reproduced": "#e2e3e5"}
 
@@ -43,7 +43,11 @@ class VerdictRule:
     (``[approx]`` counts: within ``count_approx_rel`` relative). Other units (ratio, a.u., ...)
     use relative thresholds ``relative_agree`` / ``relative_close`` (``approx_relative_*``).
 
-    Multi-seed numbers (published ``n_seeds > 1``), a placeholder to be refined:
+    Ranges that we reproduce as a range too (ours has ``min``/``max``, e.g. across seeds): judged by
+    the worse of the two ends, agreeing within ``range_ends_agree_pt`` and close within
+    ``range_ends_close_pt`` (extremes of ten seeds are noisy). Bounds are inclusive.
+
+    Multi-seed numbers (published ``n_seeds > 1``):
     tolerance = max(``seeds_z`` · sqrt(sd_pub²/n_pub + sd_ours²/n_ours), floor), with floor
     ``seeds_floor_pt`` for %/pt and ``seeds_floor_rel`` · |published| otherwise; within the
     tolerance agrees, within ``seeds_close_factor`` × tolerance is close. ``[approx]`` rows never
@@ -64,6 +68,8 @@ class VerdictRule:
     seeds_floor_pt: float = 1.0
     seeds_floor_rel: float = 0.05
     seeds_close_factor: float = 2.0
+    range_ends_agree_pt: float = 5.0
+    range_ends_close_pt: float = 10.0
 
 
 def load_published() -> pd.DataFrame:
@@ -131,7 +137,7 @@ def _normalise_ours(ours: pd.DataFrame) -> pd.DataFrame:
     out["row"] = out["row"].astype(str)
     out["column"] = out["column"].astype(str)
     out["value"] = pd.to_numeric(out["value"]).astype(float)
-    for col in ("sd", "n_seeds"):
+    for col in ("sd", "n_seeds", "min", "max"):
         out[col] = pd.to_numeric(out[col]).astype(float) if col in out.columns else np.nan
     duplicated = out[out.duplicated(KEY, keep=False)]
     if not duplicated.empty:
@@ -157,11 +163,13 @@ def compare(ours: pd.DataFrame, chapter: int, *, rule: VerdictRule = VerdictRule
         raise ValueError(f"ours has key(s) that chapter {chapter} does not publish "
                          f"(table, row, column): {unknown}")
     extra = ["profile"] if "profile" in mine.columns else []
-    mine = mine[[*KEY, "value", "sd", "n_seeds", *extra]].rename(
-        columns={"value": "ours", "sd": "ours_sd", "n_seeds": "ours_n"})
+    mine = mine[[*KEY, "value", "sd", "n_seeds", "min", "max", *extra]].rename(
+        columns={"value": "ours", "sd": "ours_sd", "n_seeds": "ours_n", "min": "ours_min", "max": "ours_max"})
     both = pub.merge(mine, on=KEY, how="left", validate="many_to_one")
     both["diff"] = both["ours"] - both["value"]
     both["verdict"] = [
+        range_verdict(r.ours_min, r.ours_max, r.min, r.max, rule)
+        if math.isnan(r.value) and not (math.isnan(r.ours_min) or math.isnan(r.ours_max)) else
         verdict(r.ours, r.value, unit=r.unit, tag=r.tag, lo=r.min, hi=r.max,
                 published_sd=r.sd, published_n=r.n_seeds,
                 ours_sd=r.ours_sd, ours_n=r.n_seeds if math.isnan(r.ours_n) else r.ours_n,
@@ -208,9 +216,9 @@ def verdict(ours: float, value: float, *, unit: str, tag: str = "", lo: float = 
         outside = max(lo - ours, ours - hi, 0.0)
         return "agrees" if outside == 0 else "close" if outside <= rule.range_close_pt else "deviates"
     if "lower bound" in tags:
-        return "agrees" if ours > value else "deviates"
+        return "agrees" if ours >= value else "deviates"
     if "upper bound" in tags:
-        return "agrees" if ours < value else "deviates"
+        return "agrees" if ours <= value else "deviates"
     diff = abs(ours - value)
     has_sd = not math.isnan(published_sd)
     if unit == "count" and not has_sd:
@@ -229,6 +237,13 @@ def verdict(ours: float, value: float, *, unit: str, tag: str = "", lo: float = 
     else:
         agree, close = _tolerances(unit, approx, value, rule)
     return "agrees" if diff <= agree else "close" if diff <= close else "deviates"
+
+
+def range_verdict(ours_lo: float, ours_hi: float, lo: float, hi: float, rule: VerdictRule = VerdictRule()) -> str:
+    """A published range (e.g. min–max across seeds) against ours: judged by the worse of the two ends."""
+    worst = max(abs(ours_lo - lo), abs(ours_hi - hi))
+    return "agrees" if worst <= rule.range_ends_agree_pt else "close" if worst <= rule.range_ends_close_pt \
+        else "deviates"
 
 
 def scorecard(comparisons: dict[int, pd.DataFrame]) -> pd.DataFrame:
@@ -260,6 +275,10 @@ def style_comparison(df: pd.DataFrame):
     shown = df.copy()
     for col in ("ours", "ours_sd", "published_sd", "min", "max", "diff"):
         shown[col] = [_format_number(x, d, signed=col == "diff") for x, d in zip(df[col], decimals)]
+    if "ours_min" in df.columns:  # a range reproduced as a range is shown as one
+        shown["ours"] = [f"{_format_number(a, d)}–{_format_number(b, d)}" if not (math.isnan(a) or math.isnan(b))
+                         else o for a, b, o, d in zip(df["ours_min"], df["ours_max"], shown["ours"], decimals)]
+        shown = shown.drop(columns=["ours_min", "ours_max"])
     uuid = format(int(pd.util.hash_pandas_object(shown).sum()) % 16 ** 10, "010x")
     return (shown.style
             .set_uuid(uuid)

@@ -38,13 +38,20 @@ def tidy_executed(path: Path, heading: str | None = None) -> None:
     nbformat.write(nb, path)
 
 
-def render_published_pages(out_dir: str | Path, chapters: Iterable[int] = range(3, 11), *,
+def unreproduced() -> list[int]:
+    """Chapters with no notebook of their own yet: their pages show the published values only."""
+    from .cli import CHAPTER_NOTEBOOKS
+    done = {int(key[2:]) for key in CHAPTER_NOTEBOOKS}
+    return [c for c in range(1, 11) if c not in done]
+
+
+def render_published_pages(out_dir: str | Path, chapters: Iterable[int] | None = None, *,
                            template: str | Path = TEMPLATE, kernel_name: str = "python3") -> list[Path]:
     """Execute the published-values template once per chapter; returns the pages written.
 
     The kernel runs in the repository root, so ``fragility_core`` imports from the source tree.
     """
-    chapters = [chapter_meta(c).number for c in chapters]   # validates before any work
+    chapters = [chapter_meta(c).number for c in (unreproduced() if chapters is None else chapters)]  # validates
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     pages = []
@@ -61,6 +68,6 @@ def render_published_pages(out_dir: str | Path, chapters: Iterable[int] = range(
 
 if __name__ == "__main__":
     out = sys.argv[1] if len(sys.argv) > 1 else REPO_ROOT / "book" / "chapters"
-    chosen = [int(c) for c in sys.argv[2:]] or range(3, 11)
+    chosen = [int(c) for c in sys.argv[2:]] or None
     for written in render_published_pages(out, chosen):
         print(written)

@@ -55,3 +55,13 @@ def comparison_view(comparison: pd.DataFrame, table: str | None = None):
     empty = [c for c in ("min", "max", "published_sd", "ours_sd") if df[c].isna().all()]
     hidden = empty + (["table"] if table is not None or (df["table"].fillna("") == "").all() else [])
     return style_comparison(df).hide(subset=hidden, axis="columns")
+
+
+def export_page_tables(store: ResultStore, chapter: str, **tables: pd.DataFrame) -> None:
+    """Write a page's derived tables (comparison, claims) beside its results, for the scorecard page.
+
+    They are functions of the stored results and the published values, so they are rewritten on every run.
+    """
+    from .store import _atomic_write
+    for name, df in tables.items():
+        _atomic_write(store.root / chapter / f"{name}.csv", lambda p, df=df: df.to_csv(p, index=False))

@@ -1,27 +1,44 @@
-"""The stages of the single-seed chapters: baseline -> prune -> regrow + fine-tune, each cached."""
+"""The network stages of the single-seed chapters, each computed at most once (the store caches them).
+
+baseline -> pruned -> {treatment arms}; the stage configs nest their parents', so a change upstream
+invalidates everything downstream.
+"""
 from __future__ import annotations
 
-from .connectivity import accumulate_gradient, prune_magnitude, regrow
-from .data import BlobTask
+from dataclasses import asdict, replace
+
+from .connectivity import prune_magnitude
+from .data import BlobTask, seed_task_spec
 from .network import EnsembleMLP
 from .protocol import Protocol
 from .store import ResultStore
 from .training import train
-from .validate import check_choice, check_fraction
+from .treatments import Treatment, treat
+from .validate import check_fraction
 
 
 class Stages:
-    """Network stages for one protocol; every network comes from the store (computed at most once)."""
+    """Network stages for one protocol; every network comes from the store."""
 
     def __init__(self, store: ResultStore, protocol: Protocol, *, progress: bool = True):
         self.store = store
         self.protocol = protocol
         self.progress = progress
-        self.task = BlobTask.generate(protocol.task)
+        self.task = (BlobTask.per_member([seed_task_spec(s, protocol.task) for s in protocol.seeds])
+                     if protocol.per_seed_data else BlobTask.generate(protocol.task))
 
-    def _cfg(self, **extra) -> dict:
-        return {**self.protocol.config(), **extra}
+    # --- configs (pure) -------------------------------------------------------------------------
+    def baseline_config(self) -> dict:
+        return {**self.protocol.config(), "baseline": asdict(self.protocol.baseline)}
 
+    def pruned_config(self, fraction: float | None = None) -> dict:
+        fraction = self.protocol.prune_fraction if fraction is None else fraction
+        return {"parent": self.baseline_config(), "prune_fraction": fraction}
+
+    def treated_config(self, treatment: Treatment) -> dict:
+        return {"parent": self.pruned_config(), "treatment": type(treatment).__name__, **asdict(treatment)}
+
+    # --- networks -------------------------------------------------------------------------------
     def baseline(self) -> EnsembleMLP:
         p = self.protocol
 
@@ -31,10 +48,7 @@ class Stages:
                   progress=self.progress, desc="dense baseline")
             return net
 
-        return self.store.network("baseline", self._cfg(baseline=p.baseline), compute)
-
-    def baseline_config(self) -> dict:
-        return self._cfg(baseline=self.protocol.baseline)
+        return self.store.network("baseline", self.baseline_config(), compute)
 
     def pruned(self, fraction: float | None = None) -> EnsembleMLP:
         fraction = self.protocol.prune_fraction if fraction is None else check_fraction("fraction", fraction)
@@ -46,29 +60,18 @@ class Stages:
 
         return self.store.network(f"pruned-{fraction:g}", self.pruned_config(fraction), compute)
 
-    def pruned_config(self, fraction: float | None = None) -> dict:
-        fraction = self.protocol.prune_fraction if fraction is None else fraction
-        return {"parent": self.baseline_config(), "prune_fraction": fraction}
+    def treated(self, treatment: Treatment) -> EnsembleMLP:
+        """``treatment`` applied to a copy of the pruned network."""
+        return self.store.network(f"treated-{treatment.name}", self.treated_config(treatment),
+                                  lambda: treat(self.pruned(), treatment, self.task.train, progress=self.progress))
 
     def regrown(self, by: str) -> EnsembleMLP:
-        """50 % regrowth (``by`` = "random" or "gradient") of the 95 %-pruned net, then fine-tuning."""
-        check_choice("by", by, ("random", "gradient"))
-        p = self.protocol
-
-        def compute():
-            net = self.pruned()
-            scores = None
-            if by == "gradient":
-                scores = accumulate_gradient(net, self.task.train.x, self.task.train.y, batches=p.gradient_batches,
-                                             batch_size=p.finetune.batch_size)
-            regrow(net, p.regrow_fraction, by=by, scores=scores, init_std=p.regrow_init_std, purpose=f"regrow-{by}")
-            train(net, self.task.train.x, self.task.train.y, p.finetune, purpose=f"finetune-{by}",
-                  progress=self.progress, desc=f"{by} regrowth fine-tune")
-            return net
-
-        return self.store.network(f"regrown-{by}", self.regrown_config(by), compute)
+        """The protocol's ketamine-like regrowth, sites chosen ``by`` gradient or at random (chapters 1–2)."""
+        return self.treated(self.ketamine(by))
 
     def regrown_config(self, by: str) -> dict:
-        p = self.protocol
-        return {"parent": self.pruned_config(), "by": by, "fraction": p.regrow_fraction, "init_std": p.regrow_init_std,
-                "gradient_batches": p.gradient_batches if by == "gradient" else None, "finetune": p.finetune}
+        return self.treated_config(self.ketamine(by))
+
+    def ketamine(self, by: str):
+        k = replace(self.protocol.ketamine, by=by)
+        return k if by == "gradient" else replace(k, name="random-regrowth")

@@ -64,7 +64,7 @@ class ResultStore:
         self.profile = profile
         self.device = torch.device(device)
         self.log = log or (lambda *a: None)
-        self._networks: dict[str, EnsembleMLP] = {}
+        self._states: dict[str, dict] = {}
 
     # --- manifests ------------------------------------------------------------------------------
     def _manifest(self, name: str, config: dict, wall: float) -> dict:
@@ -100,22 +100,30 @@ class ResultStore:
         self._write_manifest(man, self._manifest(name, config, wall))
         return pd.read_csv(csv)  # what a later load returns, so fresh and cached runs print identically
 
-    def network(self, name: str, config: dict, compute: Callable[[], EnsembleMLP]) -> EnsembleMLP:
-        """A network state, cached under ``.state/``; returns a private copy (callers may mutate it)."""
+    def state(self, name: str, config: dict, compute: Callable[[], dict]) -> dict:
+        """Any torch-serialisable state (tensors, dicts), cached under ``.state/``; memoised in memory.
+
+        Callers must not mutate what they get; :meth:`network` hands out private copies.
+        """
         key = f"{name}-{config_hash(config)[:12]}"
-        if key not in self._networks:
+        if key not in self._states:
             pt, man = self.root / ".state" / f"{key}.pt", self.root / ".state" / f"{key}.manifest.json"
             if self._matches(man, config) and pt.exists():
-                net = EnsembleMLP.from_state(torch.load(pt, weights_only=False), device=self.device)
+                state = torch.load(pt, weights_only=False, map_location=self.device)
             else:
                 self.log(f"computing {name} ...")
                 t0 = time.perf_counter()
-                net = compute()
+                state = compute()
                 wall = time.perf_counter() - t0
-                _atomic_write(pt, lambda p: torch.save(net.to_state(), p))
+                _atomic_write(pt, lambda p: torch.save(state, p))
                 self._write_manifest(man, self._manifest(name, config, wall))
-            self._networks[key] = net
-        return self._networks[key].clone()
+            self._states[key] = state
+        return self._states[key]
+
+    def network(self, name: str, config: dict, compute: Callable[[], EnsembleMLP]) -> EnsembleMLP:
+        """A network state, cached under ``.state/``; returns a private copy (callers may mutate it)."""
+        state = self.state(name, config, lambda: compute().to_state())
+        return EnsembleMLP.from_state(state, device=self.device)
 
     def manifests(self, chapter: str) -> list[dict]:
         return [json.loads(p.read_text()) for p in sorted((self.root / chapter).glob("*.manifest.json"))]

@@ -51,6 +51,13 @@ BATTERY: tuple[StressCondition, ...] = (CLEAN, STANDARD, INPUT_1, INPUT_2,
                                         *(internal(s) for s in INTERNAL_LEVELS), COMBINED)
 
 
+def _member_batch(net: EnsembleMLP, x: torch.Tensor, y: torch.Tensor, rows: slice):
+    """Inputs ``[members, b, 2]`` and labels: a shared set is broadcast, a per-member set is sliced."""
+    if x.dim() == 3:
+        return x[:, rows], y[:, rows]
+    return x[rows].expand(net.n_members, -1, -1), y[rows]
+
+
 @torch.inference_mode()
 def evaluate(net: EnsembleMLP, task: BlobTask, condition: StressCondition, *, batch_size: int = 1000) -> torch.Tensor:
     """Accuracy (%) of every member under ``condition``; batches of 1,000 as published."""
@@ -61,12 +68,12 @@ def evaluate(net: EnsembleMLP, task: BlobTask, condition: StressCondition, *, ba
         if condition.internal_sigma or condition.internal_mean else None
     correct = torch.zeros(net.n_members, device=net.device)
     for i in range(0, len(split), batch_size):
-        x = x_all[i:i + batch_size].expand(net.n_members, -1, -1)
+        x, y = _member_batch(net, x_all, y_all, slice(i, i + batch_size))
         if condition.input_sigma:
             x = x + condition.input_sigma * torch.stack(
                 [torch.randn(x.shape[1:], generator=g, device=x.device, dtype=x.dtype) for g in gens])
         pred = net(x, noise).argmax(-1)
-        correct += (pred == y_all[i:i + batch_size]).sum(1)
+        correct += (pred == y).sum(1)
     return 100.0 * correct.cpu().double() / len(split)
 
 
@@ -74,10 +81,24 @@ def evaluate(net: EnsembleMLP, task: BlobTask, condition: StressCondition, *, ba
 def mean_activation(net: EnsembleMLP, task: BlobTask, split: str = "standard") -> torch.Tensor:
     """Mean |h| over all hidden units of all hidden layers and all samples; modulation on, no noise."""
     s = task.split(split)
-    _, hidden = net(s.x.to(net.device).expand(net.n_members, -1, -1), return_hidden=True)
+    x, _ = _member_batch(net, s.x.to(net.device), s.y.to(net.device), slice(None))
+    _, hidden = net(x, return_hidden=True)
     total = sum(h.abs().sum((1, 2)) for h in hidden)
     count = sum(h.shape[1] * h.shape[2] for h in hidden)
     return (total / count).cpu().double()
+
+
+def modulation_metrics(net: EnsembleMLP, task: BlobTask, **labels) -> pd.DataFrame:
+    """The manic-risk proxies besides biased accuracy: mean |activation| on standard inputs, gain and damping."""
+    act = mean_activation(net, task)
+    rows = [dict(member=m, seed=net.seeds[m], metric=metric, value=float(v), unit=unit)
+            for metric, values, unit in (("activation", act, "a.u."), ("gain", net.gain.cpu(), "ratio"),
+                                         ("damping", net.damping.cpu(), "ratio"))
+            for m, v in enumerate(values)]
+    df = pd.DataFrame(rows)
+    for k, v in reversed(labels.items()):
+        df.insert(0, k, v)
+    return df
 
 
 def stress_battery(net: EnsembleMLP, task: BlobTask, conditions: Iterable[StressCondition] = BATTERY,
@@ -86,6 +107,10 @@ def stress_battery(net: EnsembleMLP, task: BlobTask, conditions: Iterable[Stress
 
     ``labels`` become constant columns (e.g. ``stage="pruned"``).
     """
+    conditions = tuple(conditions)
+    names = [c.name for c in conditions]
+    if len(set(names)) != len(names):
+        raise ValueError(f"conditions must not repeat a condition, got {names}")
     rows = []
     members = range(net.n_members)
     for cond in conditions:
@@ -99,6 +124,6 @@ def stress_battery(net: EnsembleMLP, task: BlobTask, conditions: Iterable[Stress
     for metric, (values, unit) in derived.items():
         rows += [dict(member=m, seed=net.seeds[m], metric=metric, value=float(values[m]), unit=unit) for m in members]
     df = pd.DataFrame(rows)
-    for k, v in labels.items():
+    for k, v in reversed(labels.items()):
         df.insert(0, k, v)
     return df

@@ -21,3 +21,40 @@ def pick(summary: pd.DataFrame, **where) -> float:
     if len(rows) != 1:
         raise KeyError(f"expected one row for {where}, found {len(rows)}")
     return float(rows["value"].iloc[0])
+
+
+def stat(summary: pd.DataFrame, **where) -> dict:
+    """value (mean), sd, min, max and n_seeds of the single summary row matching ``where``."""
+    mask = pd.Series(True, index=summary.index)
+    for k, v in where.items():
+        mask &= summary[k] == v
+    rows = summary[mask]
+    if len(rows) != 1:
+        raise KeyError(f"expected one row for {where}, found {len(rows)}")
+    r = rows.iloc[0]
+    return {"value": float(r["value"]), "sd": float(r["sd"]), "min": float(r["min"]), "max": float(r["max"]),
+            "n_seeds": int(r["n_seeds"])}
+
+
+def grid_rows(summary: pd.DataFrame, table: str, rows: dict, columns: dict, by: str = "arm",
+              skip: set[tuple] = frozenset()) -> list[dict]:
+    """Ours under published keys: ``rows`` maps our group to the printed row label, ``columns`` our metric to the
+    printed column label; ``skip`` holds (group, metric) pairs the volume leaves blank."""
+    out = []
+    for group, row in rows.items():
+        for metric, column in columns.items():
+            if (group, metric) in skip:
+                continue
+            s = stat(summary, **{by: group, "metric": metric})
+            out.append({"table": table, "row": row, "column": column, "value": s["value"], "sd": s["sd"],
+                        "n_seeds": s["n_seeds"]})
+    return out
+
+
+def key_row(table: str, row: str, column: str, s: dict | float, n_seeds: int | None = None) -> dict:
+    """One reproduced number under a published key, from a :func:`stat` dict (mean ± sd) or a plain value."""
+    if isinstance(s, dict):
+        return {"table": table, "row": row, "column": column, "value": s["value"], "sd": s["sd"],
+                "n_seeds": s["n_seeds"]}
+    return {"table": table, "row": row, "column": column, "value": float(s), "sd": float("nan"),
+            "n_seeds": n_seeds}

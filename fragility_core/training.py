@@ -75,6 +75,16 @@ def flush_denormals():
             torch.set_flush_denormal(False)
 
 
+def step_masks(net: EnsembleMLP) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """``(weight, mask as weight dtype)`` for every layer that has an inactive weight.
+
+    Re-applying these after a step equals ``net.apply_masks()`` exactly (a bool mask is promoted to 0/1 in
+    the weight's dtype), without converting the bool masks afresh at every step; a fully active layer is
+    skipped, as multiplying by one changes nothing.
+    """
+    return [(w, net.active(k).to(w.dtype)) for k, w in enumerate(net.weights) if not bool(net.active(k).all())]
+
+
 def make_adam(params, lr: float, device: torch.device) -> torch.optim.Optimizer:
     try:
         return torch.optim.Adam(params, lr=lr, fused=True)
@@ -84,12 +94,15 @@ def make_adam(params, lr: float, device: torch.device) -> torch.optim.Optimizer:
 
 def train(net: EnsembleMLP, x: torch.Tensor, y: torch.Tensor, spec: TrainSpec, *, purpose: str,
           progress: bool = True, desc: str | None = None,
-          on_epoch_end: Callable[[int, EnsembleMLP], None] | None = None) -> torch.Tensor:
+          on_epoch_end: Callable[[int, EnsembleMLP], None] | None = None,
+          carry: dict | None = None) -> torch.Tensor:
     """Train every member on its own shuffle of ``(x, y)`` with a fresh Adam; returns mean loss [epochs, members].
 
     ``purpose`` names the random streams (data order, training noise) so that a member's numbers
     depend only on (seed, purpose), never on which other members share the ensemble.
     ``on_epoch_end(epoch, net)`` is called after each epoch (1-based), e.g. to checkpoint.
+    ``carry``: continue one long run in segments; Adam's state is read from ``carry["adam"]`` if present and
+    written back there at the end (the data order of each segment is drawn from its own ``purpose``).
     """
     dev = net.device
     x, y = x.to(dev), y.to(dev)
@@ -98,8 +111,11 @@ def train(net: EnsembleMLP, x: torch.Tensor, y: torch.Tensor, spec: TrainSpec, *
     noise_gens = [generator(s, purpose, "noise", device=dev) for s in net.seeds]
     params = list(net.weights) + list(net.biases)
     opt = make_adam(params, spec.lr, dev)
+    if carry is not None and "adam" in carry:
+        opt.load_state_dict(carry["adam"])
     losses = torch.zeros(spec.epochs, net.n_members)
     net.apply_masks()
+    masks = step_masks(net)
     bar = tqdm(range(spec.epochs), desc=desc or purpose, disable=not progress, leave=False)
     with flush_denormals():
         for epoch in bar:
@@ -118,10 +134,15 @@ def train(net: EnsembleMLP, x: torch.Tensor, y: torch.Tensor, spec: TrainSpec, *
                 opt.zero_grad(set_to_none=True)
                 per_member.sum().backward()
                 opt.step()
-                net.apply_masks()
+                with torch.no_grad():
+                    for w, m in masks:
+                        w.mul_(m)
                 total += per_member.detach() * idx.shape[1]
             losses[epoch] = (total / n).cpu()
             bar.set_postfix(loss=f"{losses[epoch].mean():.4f}")
             if on_epoch_end is not None:
                 on_epoch_end(epoch + 1, net)
+                masks = step_masks(net)  # the callback may have changed the masks
+    if carry is not None:
+        carry["adam"] = opt.state_dict()
     return losses

@@ -52,20 +52,30 @@ def test_table_cells_show_sd_ranges_and_dashes():
         published_table(1, "Table 9")
 
 
-def test_reproducing_every_number_exactly_agrees_everywhere_but_strict_bounds():
-    strict_bounds = 0
+def test_reproducing_every_number_exactly_agrees_everywhere():
+    bounds_checked = 0
     for chapter in range(1, 11):
         pub = published(chapter)
         result = compare(as_ours(pub), chapter)
         assert len(result) == len(pub)
         bounds = pub["tag"].isin(["lower bound", "upper bound"])
         assert (result.loc[~bounds, "verdict"] == "agrees").all(), chapter
-        # a bound is strict: sitting exactly on it does not satisfy "more than" / "less than"
+        # bounds are inclusive: sitting exactly on "at least x" / "at most x" satisfies it
         # (a bound that restates another number of the same key is judged against that number)
         alone = bounds & ~pub.duplicated(["table", "row", "column"], keep=False)
-        assert (result.loc[alone, "verdict"] == "deviates").all(), chapter
-        strict_bounds += alone.sum()
-    assert strict_bounds > 0
+        assert (result.loc[alone, "verdict"] == "agrees").all(), chapter
+        bounds_checked += alone.sum()
+    assert bounds_checked > 0
+
+
+def test_a_range_reproduced_as_a_range_is_judged_by_its_worse_end():
+    key = {"table": "", "row": "Ketamine-like", "column": "Biased Stress Accuracy (%)"}
+    pub = published(5)
+    lo, hi = pub[(pub.table == "") & (pub.row == key["row"]) & (pub.column == key["column"])][["min", "max"]].iloc[0]
+    for shift, expected in [(0.0, "agrees"), (7.0, "close"), (12.0, "deviates")]:
+        ours = pd.DataFrame([{**key, "value": (lo + hi) / 2, "min": lo, "max": hi + shift}])
+        row = compare(ours, 5).query("table == '' and row == @key['row'] and column == @key['column']").iloc[0]
+        assert row["verdict"] == expected, shift
 
 
 def test_ch1_all_agree_and_one_5pt_perturbation_deviates_alone():

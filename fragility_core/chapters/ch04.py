@@ -1,0 +1,115 @@
+"""Chapter 4: ketamine-like, SSRI-like and neurosteroid-like treatment from one pruned state."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..claims import Claim, claims_table
+from ..protocol import Protocol
+from ..relapse import battery_with_relapse
+from ..stages import Stages
+from ..store import ResultStore
+from ..stress import COMBINED, EXTREME, evaluate, internal
+from ..tables import pick, summarise
+from ..treatments import drug_off
+
+ARMS = {"untreated": "Untreated (pruned)", "ketamine": "Ketamine-like", "ssri": "SSRI-like",
+        "neurosteroid": "Neurosteroid-like (on)", "neurosteroid-off": "Neurosteroid-like (off)"}
+TABLE1 = {"sparsity (weights only)": "Sparsity (%)", "clean": "Clean (%)", "standard": "Standard (%)",
+          COMBINED.name: "Combined Stress (%)", EXTREME.name: "Extreme Stress (σ=2.5) (%)",
+          "relapse drop": "Relapse Drop (%)"}
+TABLE2 = {0.0: "No Noise", 0.5: "Moderate (σ=0.5)", 1.0: "High (σ=1.0)", 1.5: "Severe (σ=1.5)",
+          2.5: "Extreme (σ=2.5)"}
+CURVE_SIGMAS = tuple(round(0.1 * i, 1) for i in range(26))  # the noise-resilience figure, σ 0–2.5
+
+
+def arm_networks(st: Stages, p: Protocol) -> dict:
+    """Lazy constructors of every arm (all from the same pruned network)."""
+    return {"dense": st.baseline, "untreated": st.pruned, "ketamine": lambda: st.treated(p.ketamine),
+            "ssri": lambda: st.treated(p.ssri), "neurosteroid": lambda: st.treated(p.neurosteroid),
+            "neurosteroid-off": lambda: drug_off(st.treated(p.neurosteroid))}
+
+
+def run(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
+    st = Stages(store, protocol, progress=progress)
+    p = protocol
+    arms = arm_networks(st, p)
+    cfg = {"dense": st.baseline_config(), "untreated": st.pruned_config(),
+           **{a: st.treated_config(t) for a, t in (("ketamine", p.ketamine), ("ssri", p.ssri),
+                                                    ("neurosteroid", p.neurosteroid))},
+           "relapse": p.relapse_fraction, "drug_off": "gain 1, damping 1, ReLU restored"}
+
+    def noise_curve():
+        rows = []
+        for arm, make in arms.items():
+            net = make()
+            for sigma in CURVE_SIGMAS:
+                acc = evaluate(net, st.task, internal(sigma))
+                rows += [dict(arm=arm, member=m, seed=s, sigma=sigma, value=float(acc[m]))
+                         for m, s in enumerate(net.seeds)]
+        return pd.DataFrame(rows)
+
+    return {
+        "arms": store.table("ch04/arms", cfg, lambda: pd.concat(
+            [battery_with_relapse(make(), st.task, p.relapse_fraction, arm=arm) for arm, make in arms.items()],
+            ignore_index=True)),
+        "noise_curve": store.table("ch04/noise_curve", {**cfg, "sigmas": CURVE_SIGMAS}, noise_curve),
+    }
+
+
+def reproduced(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    s = summarise(results["arms"], ["arm", "metric"])
+    n = int(s["n_seeds"].iloc[0])
+    v = lambda arm, metric: pick(s, arm=arm, metric=metric)  # noqa: E731
+    rows = []
+    for arm, row in ARMS.items():
+        metrics = TABLE1
+        if arm == "untreated":
+            metrics = {k: c for k, c in TABLE1.items() if k != "relapse drop"}   # printed as "—"
+        if arm == "neurosteroid-off":
+            metrics = {k: TABLE1[k] for k in ("sparsity (weights only)", COMBINED.name, EXTREME.name)}
+        rows += [("Table 1", row, col, v(arm, m)) for m, col in metrics.items()]
+    for arm in ("untreated", "ketamine", "ssri", "neurosteroid"):
+        rows += [("Table 2", ARMS[arm], col, v(arm, "standard" if sigma == 0 else internal(sigma).name))
+                 for sigma, col in TABLE2.items()]
+    rows += [("", "Ketamine-like", "Sparsity (%)", v("ketamine", "sparsity (weights only)")),
+             ("", "Dense network", "Trainable weights (approx.)", v("dense", "non-zero parameters")),
+             ("", "Ketamine-like", "Relapse: combined-stress accuracy dipped by (pt)", v("ketamine", "relapse drop"))]
+    df = pd.DataFrame(rows, columns=["table", "row", "column", "value"])
+    df["n_seeds"] = n
+    return df
+
+
+def claims(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    s = summarise(results["arms"], ["arm", "metric"])
+    v = lambda arm, metric: pick(s, arm=arm, metric=metric)  # noqa: E731
+    treated = ("ketamine", "ssri", "neurosteroid")
+    ex = {a: v(a, EXTREME.name) for a in ("untreated", *treated)}
+    drop = {a: v(a, "relapse drop") for a in treated}
+    comb = {a: v(a, COMBINED.name) for a in ("untreated", *treated)}
+    i1 = {a: v(a, internal(1.0).name) for a in treated}
+    off = {m: (v("neurosteroid", m), v("neurosteroid-off", m)) for m in (COMBINED.name, EXTREME.name)}
+    fmt = lambda d: ", ".join(f"{k} {x:.1f}" for k, x in d.items())  # noqa: E731
+    return claims_table([
+        Claim("C4.1", "Every treated arm is at ceiling on the clean set.",
+              all(v(a, "clean") >= 99.5 for a in treated), fmt({a: v(a, "clean") for a in treated})),
+        Claim("C4.2", "Under extreme internal noise (σ 2.5) the ketamine-like arm is far ahead of the SSRI-like and "
+              "neurosteroid-like arms, which stay well above untreated.",
+              ex["ketamine"] > max(ex["ssri"], ex["neurosteroid"]) and min(ex["ssri"], ex["neurosteroid"]) > ex[
+                  "untreated"], fmt(ex)),
+        Claim("C4.3", "Relapse drop orders ketamine-like < neurosteroid-like < SSRI-like.",
+              drop["ketamine"] < drop["neurosteroid"] < drop["ssri"], fmt(drop)),
+        Claim("C4.4", "Combined stress: neurosteroid-like ≳ ketamine-like > SSRI-like > untreated.",
+              comb["neurosteroid"] >= comb["ketamine"] - 1.0 and comb["ketamine"] > comb["ssri"] > comb["untreated"],
+              fmt(comb)),
+        Claim("C4.5", "Removing the neurosteroid-like drug lowers combined-stress accuracy but raises extreme-noise "
+              "accuracy.", off[COMBINED.name][1] < off[COMBINED.name][0] and off[EXTREME.name][1] > off[
+                  EXTREME.name][0],
+              f"combined on {off[COMBINED.name][0]:.1f} / off {off[COMBINED.name][1]:.1f}; "
+              f"extreme on {off[EXTREME.name][0]:.1f} / off {off[EXTREME.name][1]:.1f}"),
+        Claim("C4.6", "Only the ketamine-like arm changes sparsity (about half the weights restored).",
+              v("ssri", "sparsity (weights only)") == v("untreated", "sparsity (weights only)") == v(
+                  "neurosteroid", "sparsity (weights only)") and v("ketamine", "sparsity (weights only)") < 50,
+              fmt({a: v(a, "sparsity (weights only)") for a in ("untreated", *treated)})),
+        Claim("C4.7", "At internal σ 1.0: ketamine-like > neurosteroid-like > SSRI-like.",
+              i1["ketamine"] > i1["neurosteroid"] > i1["ssri"], fmt(i1)),
+    ])

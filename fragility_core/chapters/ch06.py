@@ -1,0 +1,149 @@
+"""Chapter 6: the three mechanisms without gain (ten seeds, per-seed data) and an eight-cycle chronic-stress course."""
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+
+import pandas as pd
+
+from ..acute import TREATED, acute_table, arm_networks
+from ..claims import Claim, claims_table
+from ..longitudinal import MAINTENANCE, ChronicStress, chronic_course, relapse_summary
+from ..protocol import Protocol
+from ..stages import Stages
+from ..store import ResultStore
+from ..stress import COMBINED, EXTREME
+from ..tables import grid_rows, key_row, pick, stat, summarise
+from .ch05 import NOISE_COLUMNS, ROWS, per_seed_difference
+
+EFFICACY_COLUMNS = {"sparsity (weights only)": "Sparsity (%)", "clean": "Clean (%)", "standard": "Standard (%)",
+                    COMBINED.name: "Combined Stress (%)"}
+SHORT = {"ketamine": "Ketamine", "ssri": "SSRI", "neurosteroid": "Neurosteroid"}
+COURSE = ChronicStress()
+
+
+def run(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
+    st = Stages(store, protocol, progress=progress)
+    arms = arm_networks(st)
+    out = {"acute": acute_table(store, st, "ch06/acute")}
+    courses = []
+    for arm in TREATED:  # one stage per arm: an interrupted course loses at most one arm's work
+        maintenance = replace(MAINTENANCE[arm], epochs=protocol.epochs(MAINTENANCE[arm].epochs))
+        cfg = {"parent": st.treated_config(getattr(protocol, arm)), "maintenance": asdict(maintenance),
+               "course": asdict(COURSE)}
+        compute = lambda arm=arm, maintenance=maintenance: chronic_course(  # noqa: E731
+            arms[arm](), st.task, maintenance, COURSE, purpose=f"{arm}-chronic", progress=progress)
+        courses.append(store.table(f"ch06/course-{arm}", cfg, compute).assign(arm=arm))
+    out["course"] = pd.concat(courses, ignore_index=True)
+    return out
+
+
+def course_summary(course: pd.DataFrame) -> pd.DataFrame:
+    long = course.melt(id_vars=["arm", "cycle", "member", "seed"], value_vars=["combined", "sparsity"],
+                       var_name="metric", value_name="value")
+    return summarise(long, ["arm", "cycle", "metric"])
+
+
+def relapses(course: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat([relapse_summary(g, COURSE.relapse_threshold).assign(arm=arm)
+                      for arm, g in course.groupby("arm", sort=False)], ignore_index=True)
+
+
+def reproduced(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    acute, course = results["acute"], results["course"]
+    s = summarise(acute, ["arm", "metric"])
+    st = lambda arm, metric: stat(s, arm=arm, metric=metric)  # noqa: E731
+    cs = course_summary(course)
+    rel = relapses(course)
+    n = st("untreated", COMBINED.name)["n_seeds"]
+    last = int(course["cycle"].max())
+    rows = grid_rows(s, "Table 1", ROWS, EFFICACY_COLUMNS)
+    rows += grid_rows(s, "Table 2", ROWS, NOISE_COLUMNS)
+    for cycle in range(last + 1):
+        rows += [key_row("Table 3", f"{SHORT[a]}, Cycle {cycle}", "Combined-Stress Accuracy (%)",
+                         stat(cs, arm=a, cycle=cycle, metric="combined")) for a in TREATED]
+    rate = {}
+    for arm in TREATED:
+        r = rel[rel.arm == arm]
+        relapsed = int(r["relapsed"].sum())
+        rate[arm] = 100.0 * relapsed / len(r)
+        rows += [key_row("Table 4", SHORT[arm], "Total accuracy drop (cycle 0 to 8)", _stat(r["total_drop"])),
+                 key_row("Table 4", SHORT[arm], "Final accuracy (cycle 8)", _stat(r["final"])),
+                 key_row("Table 4", SHORT[arm], "Seeds with relapse (<80%)", relapsed, 1),
+                 key_row("Table 4", SHORT[arm], "Seeds without relapse (≥80%)", len(r) - relapsed, 1)]
+        if arm != "ketamine":
+            rows.append(key_row("Table 4", SHORT[arm], "Mean cycle at relapse (if relapsed)",
+                                float(r["first_relapse_cycle"].mean()), n))
+    k_cycles = [pick(cs, arm="ketamine", cycle=c, metric="combined") for c in range(last + 1)]
+    comb = {a: st(a, COMBINED.name)["value"] for a in ("untreated", *TREATED)}
+    n8 = course[(course.arm == "neurosteroid") & (course.cycle == last)]["combined"]
+    rows += [
+        key_row("", "SSRI-like", "Longitudinal relapse rate (% of seeds)", rate["ssri"], 1),
+        key_row("", "Neurosteroid-like", "Longitudinal relapse rate (% of seeds)", rate["neurosteroid"], 1),
+        {**key_row("", "SSRI-like & Neurosteroid-like", "Extreme (σ=2.5) (%)",
+                   (st("ssri", EXTREME.name)["value"] + st("neurosteroid", EXTREME.name)["value"]) / 2, n),
+         "min": min(st(a, EXTREME.name)["value"] for a in ("ssri", "neurosteroid")),
+         "max": max(st(a, EXTREME.name)["value"] for a in ("ssri", "neurosteroid"))},
+        *[key_row("", ROWS[a], "Acute relapse drop (pt)", st(a, "relapse drop")) for a in TREATED],
+        key_row("", "Neurosteroid-like (damping off)", "Combined Stress (%)", st("neurosteroid-off", COMBINED.name)),
+        key_row("", "Neurosteroid-like (damping off)", "Extreme (σ=2.5) (%)", st("neurosteroid-off", EXTREME.name)),
+        key_row("", "Ketamine-like, cycles 0-8", "Combined-Stress Accuracy (%)", sum(k_cycles) / len(k_cycles), n),
+        key_row("", "Ketamine-like, Cycle 8", "Sparsity (%)", stat(cs, arm="ketamine", cycle=last, metric="sparsity")),
+        {**key_row("", "Neurosteroid-like, Cycle 8", "Combined-Stress Accuracy (%)", _stat(n8)),
+         "min": float(n8.min()), "max": float(n8.max())},
+        key_row("", "Ketamine-like & Neurosteroid-like", "Improvement over untreated, combined stress (pt)",
+                (comb["ketamine"] + comb["neurosteroid"]) / 2 - comb["untreated"], n),
+        key_row("", "SSRI-like", "Improvement over untreated, combined stress (pt)",
+                comb["ssri"] - comb["untreated"], n),
+        key_row("", "Ketamine-like", "Combined-Stress Accuracy, all cycles (%)", min(k_cycles), n),
+        key_row("", "Untreated (pruned)", "Combined Stress (%)", comb["untreated"], n),
+        key_row("", "Neurosteroid-like (damping off)", "Combined-stress loss (pt)", _stat(per_seed_difference(
+            acute, ("neurosteroid", COMBINED.name), ("neurosteroid-off", COMBINED.name)))),
+        {**key_row("", "SSRI-like & Neurosteroid-like", "Longitudinal relapse rate (% of seeds)",
+                   (rate["ssri"] + rate["neurosteroid"]) / 2, 1),
+         "min": min(rate["ssri"], rate["neurosteroid"]), "max": max(rate["ssri"], rate["neurosteroid"])},
+    ]
+    return pd.DataFrame(rows)
+
+
+def _stat(series: pd.Series) -> dict:
+    return {"value": float(series.mean()), "sd": float(series.std(ddof=0)), "n_seeds": int(series.count())}
+
+
+def claims(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    acute, course = results["acute"], results["course"]
+    s = summarise(acute, ["arm", "metric"])
+    v = lambda arm, metric: pick(s, arm=arm, metric=metric)  # noqa: E731
+    cs = course_summary(course)
+    rel = relapses(course)
+    last = int(course["cycle"].max())
+    c = lambda arm, cycle: pick(cs, arm=arm, cycle=cycle, metric="combined")  # noqa: E731
+    n_rel = {a: int(rel[rel.arm == a]["relapsed"].sum()) for a in TREATED}
+    k = [c("ketamine", i) for i in range(last + 1)]
+    f = lambda metric, arms: ", ".join(f"{a} {v(a, metric):.1f}" for a in arms)  # noqa: E731
+    return claims_table([
+        Claim("C6.1", "Combined stress: neurosteroid-like ≈ ketamine-like ≫ SSRI-like ≫ untreated.",
+              abs(v("neurosteroid", COMBINED.name) - v("ketamine", COMBINED.name)) <= 1.0
+              and v("ketamine", COMBINED.name) > v("ssri", COMBINED.name) > v("untreated", COMBINED.name),
+              f(COMBINED.name, ("neurosteroid", "ketamine", "ssri", "untreated"))),
+        Claim("C6.2", "Extreme stress: ketamine-like ≫ SSRI-like ≈ neurosteroid-like.",
+              v("ketamine", EXTREME.name) > max(v("ssri", EXTREME.name), v("neurosteroid", EXTREME.name)) + 20,
+              f(EXTREME.name, TREATED)),
+        Claim("C6.3", "Acute relapse drop: ketamine-like < neurosteroid-like < SSRI-like.",
+              v("ketamine", "relapse drop") < v("neurosteroid", "relapse drop") < v("ssri", "relapse drop"),
+              f("relapse drop", TREATED)),
+        Claim("C6.4", "With the neurosteroid-like drug off, combined stress falls and extreme-noise accuracy rises.",
+              v("neurosteroid-off", COMBINED.name) < v("neurosteroid", COMBINED.name)
+              and v("neurosteroid-off", EXTREME.name) > v("neurosteroid", EXTREME.name),
+              f(COMBINED.name, ("neurosteroid", "neurosteroid-off")) + "; extreme " +
+              f(EXTREME.name, ("neurosteroid", "neurosteroid-off"))),
+        Claim("C6.5", "The ketamine-like arm holds its combined-stress accuracy through all cycles (range ≤ 1 pt) and "
+              "never relapses.", max(k) - min(k) <= 1.0 and n_rel["ketamine"] == 0,
+              f"range {min(k):.1f}–{max(k):.1f}; relapsed seeds {n_rel['ketamine']}/10"),
+        Claim("C6.6", "The SSRI-like arm improves over the course (cycle 8 above cycle 0).",
+              c("ssri", last) > c("ssri", 0), f"cycle 0 {c('ssri', 0):.1f} → cycle {last} {c('ssri', last):.1f}"),
+        Claim("C6.7", "The neurosteroid-like arm declines late in the course (cycle 8 below cycle 5).",
+              c("neurosteroid", last) < c("neurosteroid", min(5, last)),
+              f"cycle 5 {c('neurosteroid', min(5, last)):.1f} → cycle {last} {c('neurosteroid', last):.1f}"),
+        Claim("C6.8", "Relapsed seeds: ketamine-like fewest, SSRI-like most.",
+              n_rel["ketamine"] <= n_rel["neurosteroid"] <= n_rel["ssri"], ", ".join(f"{a} {x}/10" for a, x in n_rel.items())),
+    ])

@@ -1,0 +1,174 @@
+"""Chapter 7: chapter 5's acute comparison, then maintenance under a mood stabiliser, withdrawal and decay."""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import pandas as pd
+import torch
+
+from ..acute import TREATED, acute_table, arm_configs, arm_networks
+from ..claims import Claim, claims_table
+from ..mood_stabiliser import DECAY_RATES, Discontinuation, decayed_protection, withdraw
+from ..network import EnsembleMLP
+from ..protocol import Protocol
+from ..stages import Stages
+from ..store import ResultStore
+from ..stress import BIASED, COMBINED, EXTREME, evaluate, internal
+from ..tables import grid_rows, key_row, pick, stat, summarise
+from ..training import TrainSpec, train
+from .ch05 import RISK_COLUMNS, ROWS, per_seed_difference
+
+EFFICACY_COLUMNS = {"sparsity (weights only)": "Sparsity (%)", "clean": "Clean (%)", "standard": "Standard (%)",
+                    COMBINED.name: "Combined (%)"}
+NOISE_COLUMNS = {"standard": "None (%)", internal(0.5).name: "Moderate (σ=0.5) (%)",
+                 internal(1.0).name: "High (σ=1.0) (%)", internal(1.5).name: "Severe (σ=1.5) (%)",
+                 internal(2.5).name: "Extreme (σ=2.5) (%)"}
+SUMMARY_ROWS = {"ketamine": "Ketamine-like", "ssri": "SSRI-like", "neurosteroid": "Neurosteroid-like",
+                "untreated": "Untreated"}
+SUMMARY_COLUMNS = {COMBINED.name: "Combined Stress (%)", BIASED.name: "Biased Stress (%)",
+                   "gain": "Gain Multiplier", "activation": "Activation Magnitude",
+                   "relapse drop": "Acute Relapse Drop (%)"}
+GUIDANCE = "Durability & Post-Discontinuation Stability"  # Table 5's column groups, as printed
+COURSE = Discontinuation()
+
+
+def run(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
+    """The acute table is chapter 5's (same protocol, same stages); the course is this chapter's."""
+    st = Stages(store, protocol, progress=progress)
+    out = {"acute": acute_table(store, st, "ch05/acute")}
+    durations = tuple(protocol.epochs(d) for d in COURSE.durations)
+    arms = arm_networks(st)
+    parts = []
+    previous: tuple[int, dict] = (0, {"parent": arm_configs(st), "protection": 1.0})
+
+    def segment(start: int, end: int, cfg: dict, parent):
+        """Maintenance from epoch ``start`` to ``end``: network and Adam state, chained on the previous segment."""
+        def compute():
+            if parent is None:
+                net = EnsembleMLP.concat([arms[a]() for a in TREATED])
+                net.protection.fill_(1.0)
+                carry: dict = {}
+            else:
+                prev = parent()
+                net, carry = EnsembleMLP.from_state(prev["net"], device=store.device), {"adam": prev["adam"]}
+            spec = TrainSpec(epochs=end - start, lr=COURSE.lr)
+            train(net, st.task.train.x, st.task.train.y, spec, purpose=f"maintenance-{start}-{end}",
+                  progress=progress, desc=f"maintenance {start}→{end} epochs", carry=carry)
+            return {"net": net.to_state(), "adam": carry["adam"]}
+        return lambda: store.state(f"ch07-maintenance-{end}", cfg, compute)
+
+    parent = None
+    for i, (published_d, d) in enumerate(zip(COURSE.durations, durations)):
+        cfg = {"parent": previous[1], "start": previous[0], "end": d, "lr": COURSE.lr}
+        current = segment(previous[0], d, cfg, parent)
+        table_cfg = {**cfg, "course": asdict(COURSE)}
+        parts.append(store.table(f"ch07/withdrawal-{published_d}", table_cfg,
+                                 lambda current=current, pd_=published_d, d=d: withdrawal_table(
+                                     EnsembleMLP.from_state(current()["net"], device=store.device), st, pd_, d)))
+        parent, previous = current, (d, cfg)
+    out["withdrawal"] = pd.concat(parts, ignore_index=True)
+    return out
+
+
+def withdrawal_table(net: EnsembleMLP, st: Stages, published_duration: int, epochs: int) -> pd.DataFrame:
+    """Per arm × seed: biased accuracy with the drug on (p = 1), then after withdrawal and 50 decay steps,
+    at the arm's own decay rate and, as a control the volume lacks, at every arm's rate."""
+    n = len(st.protocol.seeds)
+    rows = []
+    on = evaluate(net, st.task, BIASED)
+    for i, arm in enumerate(TREATED):
+        members = list(range(i * n, (i + 1) * n))
+        part = net.select(members)
+        for schedule, rate in [("own rate", DECAY_RATES[arm])] + [(f"uniform {r:g}", r) for r in
+                                                                    sorted(set(DECAY_RATES.values()))]:
+            p = decayed_protection(rate, COURSE.decay_steps)
+            acc = evaluate(withdraw(part, p), st.task, BIASED)
+            rows += [dict(duration=published_duration, epochs=epochs, arm=arm, seed=part.seeds[m], schedule=schedule,
+                          rate=rate, protection=p, biased_on=float(on[members[m]]), biased=float(acc[m]),
+                          relapsed=bool(acc[m] < COURSE.relapse_threshold)) for m in range(n)]
+    return pd.DataFrame(rows)
+
+
+def relapse_probability(withdrawal: pd.DataFrame, schedule: str = "own rate") -> pd.Series:
+    """Per arm: relapsed (seed, duration) pairs / all pairs, in %."""
+    w = withdrawal[withdrawal.schedule == schedule]
+    return 100.0 * w.groupby("arm", sort=False)["relapsed"].mean()
+
+
+def reproduced(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    acute, w = results["acute"], results["withdrawal"]
+    s = summarise(acute, ["arm", "metric"])
+    st = lambda arm, metric: stat(s, arm=arm, metric=metric)  # noqa: E731
+    n = st("untreated", COMBINED.name)["n_seeds"]
+    prob = relapse_probability(w)
+    rows = grid_rows(s, "Table 1", ROWS, EFFICACY_COLUMNS)
+    rows += grid_rows(s, "Table 2", ROWS, NOISE_COLUMNS)
+    rows += grid_rows(s, "Table 3", ROWS, RISK_COLUMNS)
+    rows += grid_rows(s, "Table 4", SUMMARY_ROWS, SUMMARY_COLUMNS, skip={("untreated", "relapse drop")})
+    for arm in TREATED:
+        rows += [key_row("Table 4", SUMMARY_ROWS[arm], "Manic Relapse Prob. (%)", float(prob[arm]), n),
+                 key_row("Table 4", SUMMARY_ROWS[arm], "MS Decay Rate", DECAY_RATES[arm], n)]
+    t5 = {"Acute Efficacy & Speed: combined stress (%)": lambda a: st(a, COMBINED.name),
+          f"{GUIDANCE}: extreme stress (%)": lambda a: st(a, EXTREME.name),
+          "Manic Conversion Risk (Acute & Longitudinal): biased accuracy (%)": lambda a: st(a, BIASED.name)}
+    for arm in TREATED:
+        rows += [key_row("Table 5", SUMMARY_ROWS[arm], col, get(arm)) for col, get in t5.items()]
+    rows += [key_row("Table 5", "Ketamine-like", f"{GUIDANCE}: manic relapse post-cessation (%)",
+                     float(prob["ketamine"]), n),
+             *[key_row("Table 5", SUMMARY_ROWS[a], f"{GUIDANCE}: relapse post-cessation (%)", float(prob[a]), n)
+               for a in ("ssri", "neurosteroid")],
+             key_row("Table 5", "SSRI-like", "Manic Conversion Risk (Acute & Longitudinal): gain", st("ssri", "gain"))]
+    mid = [internal(1.0).name, internal(1.5).name]
+    kn = [st(a, m)["value"] for a in ("ketamine", "neurosteroid") for m in mid]
+    ss = [st("ssri", m)["value"] for m in mid]
+    k_after = w[(w.arm == "ketamine") & (w.schedule == "own rate")]["biased"]
+    u_levels = [st("untreated", internal(x).name)["value"] for x in (0.5, 1.0, 1.5, 2.5)]
+    rows += [
+        key_row("", "Dense network", "Trainable weights (approx.)", st("dense", "non-zero parameters")),
+        {**key_row("", "Ketamine-like & Neurosteroid-like, σ=1.0-1.5", "Stress resilience range (%)",
+                   sum(kn) / len(kn), n), "min": min(kn), "max": max(kn)},
+        {**key_row("", "SSRI-like, σ=1.0-1.5", "Stress resilience range (%)", sum(ss) / len(ss), n),
+         "min": min(ss), "max": max(ss)},
+        key_row("", "Untreated (pruned)", "Accuracy across internal-noise levels (%)", sum(u_levels) / len(u_levels),
+                n),
+        *[key_row("", ROWS[a], "Acute Relapse Drop (%)", st(a, "relapse drop")) for a in TREATED],
+        key_row("", "Neurosteroid-like (damping off)", "Combined (%)", st("neurosteroid-off", COMBINED.name)),
+        key_row("", "Neurosteroid-like (damping off)", "Biased Stress Accuracy (%)", st("neurosteroid-off", BIASED.name)),
+        key_row("", "Neurosteroid-like (damping off)", "Extreme (σ=2.5) (%)", st("neurosteroid-off", EXTREME.name)),
+        key_row("", "Ketamine-like (post-withdrawal)", "Biased-noise accuracy, every seed (%)", float(k_after.min()), n),
+    ]
+    return pd.DataFrame(rows)
+
+
+def claims(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    acute, w = results["acute"], results["withdrawal"]
+    s = summarise(acute, ["arm", "metric"])
+    v = lambda arm, metric: pick(s, arm=arm, metric=metric)  # noqa: E731
+    f = lambda metric, arms: ", ".join(f"{a} {v(a, metric):.3g}" for a in arms)  # noqa: E731
+    prob = relapse_probability(w)
+    own = w[w.schedule == "own rate"]
+    by_duration = own.groupby(["arm", "duration"])["relapsed"].mean().unstack() * 100
+    flat = {a: float(by_duration.loc[a].max() - by_duration.loc[a].min()) for a in ("ssri", "neurosteroid")}
+    uniform = {sch: relapse_probability(w, sch) for sch in w.schedule.unique() if sch.startswith("uniform")}
+    return claims_table([
+        Claim("C7.1", "Combined stress: neurosteroid-like ≥ ketamine-like > SSRI-like > untreated.",
+              v("neurosteroid", COMBINED.name) >= v("ketamine", COMBINED.name) - 0.5
+              and v("ketamine", COMBINED.name) > v("ssri", COMBINED.name) > v("untreated", COMBINED.name),
+              f(COMBINED.name, ("neurosteroid", "ketamine", "ssri", "untreated"))),
+        Claim("C7.5", "Drug off: combined and biased accuracy fall, extreme-noise accuracy rises.",
+              v("neurosteroid-off", COMBINED.name) < v("neurosteroid", COMBINED.name)
+              and v("neurosteroid-off", BIASED.name) < v("neurosteroid", BIASED.name)
+              and v("neurosteroid-off", EXTREME.name) > v("neurosteroid", EXTREME.name),
+              "; ".join(f"{m}: on {v('neurosteroid', m):.1f} / off {v('neurosteroid-off', m):.1f}"
+                        for m in (COMBINED.name, BIASED.name, EXTREME.name))),
+        Claim("C7.6", "After withdrawal the ketamine-like arm never relapses; the SSRI-like and neurosteroid-like "
+              "arms relapse in most seed × duration pairs.",
+              prob["ketamine"] == 0 and min(prob["ssri"], prob["neurosteroid"]) > 50,
+              ", ".join(f"{a} {x:.1f} %" for a, x in prob.items())),
+        Claim("C7.7", "For the SSRI-like and neurosteroid-like arms relapse is essentially flat across maintenance "
+              "lengths (within 20 pt).", max(flat.values()) <= 20,
+              "; ".join(f"{a}: " + " / ".join(f"{x:.0f}" for x in by_duration.loc[a]) for a in flat)),
+        Claim("C7.x", "(Our control) With one decay rate for all arms, the ketamine-like arm still relapses least.",
+              all(p["ketamine"] <= min(p["ssri"], p["neurosteroid"]) for p in uniform.values()),
+              "; ".join(f"{k}: " + ", ".join(f"{a} {x:.0f} %" for a, x in p.items()) for k, p in uniform.items())),
+    ])

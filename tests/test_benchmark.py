@@ -1,0 +1,42 @@
+"""The benchmark command, run in a tiny configuration so that it cannot rot (seconds, not minutes)."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "benchmarks" / "engine_vs_loop.py"
+COLUMNS = ["config", "kind", "members", "threads", "epochs", "n_train", "device", "repeat", "seconds",
+           "member_epochs", "s_per_member_epoch", "member_epochs_per_s", "peak_rss_mb", "other_cpu_cores",
+           "loadavg_before"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+def test_benchmark_runs_and_writes_a_tidy_csv(tmp_path):
+    out = run("--n-train", "256", "--members", "1", "2", "--epochs", "1", "--loop-epochs", "2", "--loop-seeds", "1",
+              "--repeats", "1", "--engine-threads", "0", "--out-dir", str(tmp_path))
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    df = pd.read_csv(tmp_path / "engine_vs_loop.csv")
+    assert list(df.columns) == COLUMNS
+    assert list(zip(df["config"], df["members"])) == [("loop", 1), ("loop-1t", 1), ("engine", 1), ("engine", 2)]
+    assert (df["member_epochs_per_s"] > 0).all() and (df["s_per_member_epoch"] > 0).all()
+    assert (df["peak_rss_mb"] > 0).all() and (df["member_epochs"] == df["members"] * df["epochs"]).all()
+    epochs = pd.read_csv(tmp_path / "engine_vs_loop_epochs.csv")
+    assert len(epochs[epochs["config"] == "loop"]) == 2 and (epochs["seconds"] > 0).all()
+    assert (tmp_path / "engine_vs_loop.json").exists()
+    for name in ("speed-up vs loop", "member-epochs/s", "peak RSS (MB)"):
+        assert name in out.stdout
+
+    report = run("--report", "--markdown", "--out-dir", str(tmp_path))
+    assert report.returncode == 0, report.stderr[-3000:]
+    assert "| loop | 1 |" in report.stdout and "| engine | 2 |" in report.stdout
+
+
+def test_benchmark_rejects_bad_arguments_before_any_compute(tmp_path):
+    out = run("--epochs", "0", "--out-dir", str(tmp_path))
+    assert out.returncode != 0 and "--epochs" in out.stderr
+    assert not (tmp_path / "engine_vs_loop.csv").exists()

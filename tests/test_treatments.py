@@ -1,0 +1,93 @@
+from dataclasses import replace
+
+import pytest
+import torch
+
+from fragility_core.connectivity import prune_magnitude, sparsity
+from fragility_core.network import EnsembleMLP
+from fragility_core.relapse import relapse_test
+from fragility_core.training import TrainSpec
+from fragility_core.treatments import SSRI, ChronicKetamine, Ketamine, Neurosteroid, Untreated, drug_off, treat
+
+SHORT = TrainSpec(epochs=1, lr=5e-4)
+
+
+@pytest.fixture()
+def pruned():
+    net = EnsembleMLP([1, 2])
+    prune_magnitude(net, 0.95)
+    return net
+
+
+def masks(net):
+    return [net.active(k).clone() for k in range(net.n_layers)]
+
+
+def test_ssri_leaves_the_mask_bit_identical_and_trains(pruned, small_task):
+    before, w0 = masks(pruned), [w.detach().clone() for w in pruned.weights]
+    treat(pruned, SSRI(training=replace(SSRI().training, epochs=2, lr=1e-3)), small_task.train, progress=False)
+    assert all(torch.equal(a, b) for a, b in zip(before, masks(pruned)))
+    assert any(not torch.equal(a, b) for a, b in zip(w0, pruned.weights))
+    for k, w in enumerate(pruned.weights):
+        assert bool((w[~pruned.active(k)] == 0).all())
+
+
+def test_neurosteroid_switches_modulation_and_drug_off_changes_no_weight(pruned, small_task):
+    before = masks(pruned)
+    treat(pruned, Neurosteroid(training=SHORT), small_task.train, progress=False)
+    assert bool(pruned.use_tanh.all()) and torch.allclose(pruned.damping, torch.tensor(0.7))
+    assert all(torch.equal(a, b) for a, b in zip(before, masks(pruned)))
+    off = drug_off(pruned)
+    for a, b in zip(off.parameters(), pruned.parameters()):
+        assert torch.equal(a, b)
+    assert not bool(off.use_tanh.any()) and bool((off.damping == 1).all()) and bool((off.gain == 1).all())
+    assert bool(pruned.use_tanh.all())  # the original keeps its drug
+
+
+def test_ketamine_half_regrowth_gives_47_5_percent_weight_sparsity(pruned, small_task):
+    treat(pruned, Ketamine(finetune=SHORT, gain=1.25), small_task.train, progress=False)
+    assert [round(100 * float(s), 1) for s in sparsity(pruned, "weights")] == [47.5, 47.5]
+    assert torch.allclose(pruned.gain, torch.tensor(1.25))
+
+
+def test_chronic_cycles_regrow_40_percent_of_what_is_still_missing(pruned, small_task):
+    missing = [[int((~pruned.active(k)).sum()) // 2 for k in range(4)]]  # per member (2 members)
+
+    def record(cycle, net):
+        missing.append([int((~net.active(k)).sum()) // 2 for k in range(4)])
+
+    treat(pruned, ChronicKetamine(cycles=3, finetune=SHORT, gradient_batches=2), small_task.train, progress=False,
+          on_cycle_end=record)
+    for before, after in zip(missing, missing[1:]):
+        assert after == [b - (b * 2) // 5 for b in before]
+
+
+def test_checkpoint_of_a_long_run_equals_the_short_run(small_task):
+    """Consolidation lengths taken as checkpoints of one run are the separate runs exactly."""
+    k = Ketamine(finetune=TrainSpec(epochs=3, lr=5e-4), gradient_batches=2)
+    snaps = {}
+    base = EnsembleMLP([5])
+    prune_magnitude(base, 0.95)
+    treat(base.clone(), k, small_task.train, progress=False,
+          on_epoch_end=lambda e, net: snaps.__setitem__(e, net.clone()))
+    short = treat(base.clone(), replace(k, finetune=replace(k.finetune, epochs=2)), small_task.train, progress=False)
+    for a, b in zip(snaps[2].weights, short.weights):
+        assert torch.equal(a, b)
+
+
+def test_relapse_test_prunes_a_copy_and_reports_before_minus_after(pruned, small_task):
+    w0 = [w.detach().clone() for w in pruned.weights]
+    df = relapse_test(pruned, small_task, 0.4, arm="x")
+    assert all(torch.equal(a, b) for a, b in zip(w0, pruned.weights))
+    assert list(df.columns[:3]) == ["arm", "member", "seed"]
+    assert (df["drop"] == df["before"] - df["after"]).all()
+
+
+def test_untreated_is_a_no_op_and_unknown_treatments_are_rejected(pruned, small_task):
+    w0 = [w.detach().clone() for w in pruned.weights]
+    treat(pruned, Untreated(), small_task.train)
+    assert all(torch.equal(a, b) for a, b in zip(w0, pruned.weights))
+    with pytest.raises(ValueError, match="treatment"):
+        treat(pruned, "ketamine", small_task.train)
+    with pytest.raises(ValueError, match="fraction"):
+        Ketamine(fraction=1.5)
