@@ -91,12 +91,13 @@ def run(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dic
     arm_cfg = {"baseline": st.baseline_config(), "pruned": st.pruned_config(),
                "gradient": st.regrown_config("gradient"), "random": st.regrown_config("random")}
     regimen_cfg = {"parent": st.pruned_config(), "regimens": {n: asdict(t) for n, t in regimens.items()},
-                   "chronic": asdict(chronic), "relapse": p.relapse_fraction}
+                   "chronic": asdict(chronic), "relapse": p.relapse_fraction, "conditions": BATTERY}
     return {
         "battery": store.table("ch03/battery", {"stages": arm_cfg, "conditions": BATTERY},
                                lambda: pd.concat([stress_battery(make(), st.task, BATTERY, stage=name)
                                                   for name, make in arms.items()], ignore_index=True)),
-        "consolidation": store.table("ch03/consolidation", {**cons_cfg, "relapse": p.relapse_fraction},
+        "consolidation": store.table("ch03/consolidation", {**cons_cfg, "relapse": p.relapse_fraction,
+                                                            "conditions": BATTERY},
                                      consolidation_table),
         "regimens": store.table("ch03/regimens", regimen_cfg, regimen_table),
         "sweep": store.table("ch03/sweep", {"parent": st.baseline_config(), "levels": p.sweep_levels,

@@ -8,7 +8,7 @@ from ..protocol import Protocol
 from ..relapse import battery_with_relapse
 from ..stages import Stages
 from ..store import ResultStore
-from ..stress import COMBINED, EXTREME, evaluate, internal
+from ..stress import BATTERY, COMBINED, EXTREME, evaluate, internal
 from ..tables import pick, summarise
 from ..treatments import drug_off
 
@@ -36,7 +36,7 @@ def run(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dic
     cfg = {"dense": st.baseline_config(), "untreated": st.pruned_config(),
            **{a: st.treated_config(t) for a, t in (("ketamine", p.ketamine), ("ssri", p.ssri),
                                                     ("neurosteroid", p.neurosteroid))},
-           "relapse": p.relapse_fraction, "drug_off": "gain 1, damping 1, ReLU restored"}
+           "relapse": p.relapse_fraction, "drug_off": "gain 1, damping 1, ReLU restored", "conditions": BATTERY}
 
     def noise_curve():
         rows = []

@@ -103,7 +103,11 @@ def claims(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
     ranks = rank_consistency(acute)
     all_same = all(r.split("/")[0] == r.split("/")[1] for r in ranks["seeds with the same ranking"])
     biased_sd = {a: s[(s.arm == a) & (s.metric == BIASED.name)]["sd"].iloc[0] for a in TREATED}
+    floor = {a: min(v(a, "clean"), v(a, "standard")) for a in TREATED}
     return claims_table([
+        Claim("C5.0", "Every treated arm is at, or fractionally below, 100 % on clean and standard inputs (≥ 99.5).",
+              min(floor.values()) >= 99.5, "lower of clean/standard: " + ", ".join(
+                  f"{a} {x:.1f}" for a, x in floor.items())),
         Claim("C5.1", "Combined stress: neurosteroid-like ≈ ketamine-like (within 1 pt) > SSRI-like ≫ untreated.",
               abs(v("neurosteroid", COMBINED.name) - v("ketamine", COMBINED.name)) <= 1.0
               and min(v("neurosteroid", COMBINED.name), v("ketamine", COMBINED.name)) > v("ssri", COMBINED.name)
