@@ -12,28 +12,32 @@ def summarise(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return out
 
 
-def pick(summary: pd.DataFrame, **where) -> float:
-    """The single ``value`` of the summary row matching ``where``; an error if there is not exactly one."""
+def _only_row(summary: pd.DataFrame, where: dict) -> pd.Series:
     mask = pd.Series(True, index=summary.index)
     for k, v in where.items():
         mask &= summary[k] == v
     rows = summary[mask]
     if len(rows) != 1:
         raise KeyError(f"expected one row for {where}, found {len(rows)}")
-    return float(rows["value"].iloc[0])
+    return rows.iloc[0]
+
+
+def pick(summary: pd.DataFrame, **where) -> float:
+    """The single ``value`` of the summary row matching ``where``; an error if there is not exactly one."""
+    return float(_only_row(summary, where)["value"])
 
 
 def stat(summary: pd.DataFrame, **where) -> dict:
     """value (mean), sd, min, max and n_seeds of the single summary row matching ``where``."""
-    mask = pd.Series(True, index=summary.index)
-    for k, v in where.items():
-        mask &= summary[k] == v
-    rows = summary[mask]
-    if len(rows) != 1:
-        raise KeyError(f"expected one row for {where}, found {len(rows)}")
-    r = rows.iloc[0]
+    r = _only_row(summary, where)
     return {"value": float(r["value"]), "sd": float(r["sd"]), "min": float(r["min"]), "max": float(r["max"]),
             "n_seeds": int(r["n_seeds"])}
+
+
+def series_stat(series: pd.Series) -> dict:
+    """The :func:`stat` dict of one per-seed series (population SD)."""
+    return {"value": float(series.mean()), "sd": float(series.std(ddof=0)), "min": float(series.min()),
+            "max": float(series.max()), "n_seeds": int(series.count())}
 
 
 def grid_rows(summary: pd.DataFrame, table: str, rows: dict, columns: dict, by: str = "arm",

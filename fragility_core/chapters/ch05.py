@@ -9,7 +9,7 @@ from ..protocol import Protocol
 from ..stages import Stages
 from ..store import ResultStore
 from ..stress import BIASED, COMBINED, EXTREME, internal
-from ..tables import grid_rows, key_row, pick, stat, summarise
+from ..tables import grid_rows, key_row, pick, series_stat, stat, summarise
 
 ROWS = {"untreated": "Untreated (pruned)", "ketamine": "Ketamine-like", "ssri": "SSRI-like",
         "neurosteroid": "Neurosteroid-like"}
@@ -37,11 +37,6 @@ def per_seed_difference(acute: pd.DataFrame, a: tuple[str, str], b: tuple[str, s
     return get(*a) - get(*b)
 
 
-def _stat_of(series: pd.Series) -> dict:
-    return {"value": float(series.mean()), "sd": float(series.std(ddof=0)), "min": float(series.min()),
-            "max": float(series.max()), "n_seeds": int(series.count())}
-
-
 def reproduced(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
     acute = results["acute"]
     s = summarise(acute, ["arm", "metric"])
@@ -54,7 +49,7 @@ def reproduced(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
     mean_kn = (st("ketamine", COMBINED.name)["value"] + st("neurosteroid", COMBINED.name)["value"]) / 2
     treated_floor = min(min(st(a, "clean")["value"], st(a, "standard")["value"]) for a in TREATED)
     rows += [
-        key_row("", "Neurosteroid-like", "Combined-stress loss when damping removed (pt)", _stat_of(off_loss)),
+        key_row("", "Neurosteroid-like", "Combined-stress loss when damping removed (pt)", series_stat(off_loss)),
         key_row("", "Neurosteroid-like", "Effective gain",
                 st("neurosteroid", "gain")["value"] * st("neurosteroid", "damping")["value"], n),
         key_row("", "Dense network", "Adjustable parameters (approx.)", st("dense", "non-zero parameters")),

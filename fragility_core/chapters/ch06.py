@@ -12,7 +12,7 @@ from ..protocol import Protocol
 from ..stages import Stages
 from ..store import ResultStore
 from ..stress import COMBINED, EXTREME
-from ..tables import grid_rows, key_row, pick, stat, summarise
+from ..tables import grid_rows, key_row, pick, series_stat, stat, summarise
 from .ch05 import NOISE_COLUMNS, ROWS, per_seed_difference
 
 EFFICACY_COLUMNS = {"sparsity (weights only)": "Sparsity (%)", "clean": "Clean (%)", "standard": "Standard (%)",
@@ -66,8 +66,8 @@ def reproduced(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
         r = rel[rel.arm == arm]
         relapsed = int(r["relapsed"].sum())
         rate[arm] = 100.0 * relapsed / len(r)
-        rows += [key_row("Table 4", SHORT[arm], "Total accuracy drop (cycle 0 to 8)", _stat(r["total_drop"])),
-                 key_row("Table 4", SHORT[arm], "Final accuracy (cycle 8)", _stat(r["final"])),
+        rows += [key_row("Table 4", SHORT[arm], "Total accuracy drop (cycle 0 to 8)", series_stat(r["total_drop"])),
+                 key_row("Table 4", SHORT[arm], "Final accuracy (cycle 8)", series_stat(r["final"])),
                  key_row("Table 4", SHORT[arm], "Seeds with relapse (<80%)", relapsed, 1),
                  key_row("Table 4", SHORT[arm], "Seeds without relapse (≥80%)", len(r) - relapsed, 1)]
         if arm != "ketamine":
@@ -88,7 +88,7 @@ def reproduced(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
         key_row("", "Neurosteroid-like (damping off)", "Extreme (σ=2.5) (%)", st("neurosteroid-off", EXTREME.name)),
         key_row("", "Ketamine-like, cycles 0-8", "Combined-Stress Accuracy (%)", sum(k_cycles) / len(k_cycles), n),
         key_row("", "Ketamine-like, Cycle 8", "Sparsity (%)", stat(cs, arm="ketamine", cycle=last, metric="sparsity")),
-        {**key_row("", "Neurosteroid-like, Cycle 8", "Combined-Stress Accuracy (%)", _stat(n8)),
+        {**key_row("", "Neurosteroid-like, Cycle 8", "Combined-Stress Accuracy (%)", series_stat(n8)),
          "min": float(n8.min()), "max": float(n8.max())},
         key_row("", "Ketamine-like & Neurosteroid-like", "Improvement over untreated, combined stress (pt)",
                 (comb["ketamine"] + comb["neurosteroid"]) / 2 - comb["untreated"], n),
@@ -96,17 +96,13 @@ def reproduced(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 comb["ssri"] - comb["untreated"], n),
         key_row("", "Ketamine-like", "Combined-Stress Accuracy, all cycles (%)", min(k_cycles), n),
         key_row("", "Untreated (pruned)", "Combined Stress (%)", comb["untreated"], n),
-        key_row("", "Neurosteroid-like (damping off)", "Combined-stress loss (pt)", _stat(per_seed_difference(
+        key_row("", "Neurosteroid-like (damping off)", "Combined-stress loss (pt)", series_stat(per_seed_difference(
             acute, ("neurosteroid", COMBINED.name), ("neurosteroid-off", COMBINED.name)))),
         {**key_row("", "SSRI-like & Neurosteroid-like", "Longitudinal relapse rate (% of seeds)",
                    (rate["ssri"] + rate["neurosteroid"]) / 2, 1),
          "min": min(rate["ssri"], rate["neurosteroid"]), "max": max(rate["ssri"], rate["neurosteroid"])},
     ]
     return pd.DataFrame(rows)
-
-
-def _stat(series: pd.Series) -> dict:
-    return {"value": float(series.mean()), "sd": float(series.std(ddof=0)), "n_seeds": int(series.count())}
 
 
 def claims(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
