@@ -379,6 +379,7 @@ def main(argv=None) -> int:
     args.out_dir.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows, columns=COLUMNS).to_csv(csv, index=False)
     pd.DataFrame(epoch_rows).to_csv(epochs_csv, index=False)
+    info["started"], info["date"] = info["date"], dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     info["summary"] = summary.to_dict("records")
     info["max_other_cpu_cores"] = float(pd.DataFrame(rows)["other_cpu_cores"].max())
     info_json.write_text(json.dumps(info, indent=2, default=float) + "\n")
