@@ -14,8 +14,7 @@ from ..store import ResultStore
 from ..stress import BATTERY, COMBINED, EXTREME, INPUT_1, INPUT_2, internal, stress_battery
 from ..sweep import locate_cliff, sparsity_sweep
 from ..tables import pick, summarise
-from ..training import TrainSpec
-from ..treatments import ChronicKetamine, Ketamine, treat
+from ..treatments import treat
 
 CONSOLIDATION_EPOCHS = (0, 5, 10, 15, 20)   # published fine-tuning lengths (Part A)
 CHRONIC_REPORTED = (3, 6, 10)               # published cycle counts (Part B); x3 and x6 are prefixes of x10
@@ -25,7 +24,7 @@ ACUTE = {  # Part B single-cycle regimens: (fraction of pruned sites regrown, co
 }
 
 
-def _snapshots(stages: Stages, make_members) -> EnsembleMLP:
+def _snapshots(make_members) -> EnsembleMLP:
     """Run ``make_members(snapshot)`` that calls ``snapshot(net)`` at checkpoints; concat the copies in order."""
     snaps: list[EnsembleMLP] = []
     make_members(lambda net: snaps.append(net.clone()))
@@ -50,7 +49,7 @@ def run(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dic
                     snapshot(regrown)
             treat(st.pruned(), longest, st.task.train, progress=progress,
                   on_epoch_end=lambda epoch, net: [snapshot(net) for e in checkpoints if e == epoch])
-        return _snapshots(st, members)
+        return _snapshots(members)
 
     cons_cfg = {"parent": st.pruned_config(), "ketamine": asdict(k), "checkpoints": checkpoints}
     cons_net = lambda: store.network("ch03-consolidation", cons_cfg, consolidation)  # noqa: E731
@@ -73,7 +72,7 @@ def run(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dic
         def members(snapshot):
             treat(st.pruned(), chronic, st.task.train, progress=progress,
                   on_cycle_end=lambda c, net: snapshot(net) if c in CHRONIC_REPORTED else None)
-        return _snapshots(st, members)
+        return _snapshots(members)
 
     def regimen_table():
         parts = []

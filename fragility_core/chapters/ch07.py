@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import pandas as pd
-import torch
 
 from ..acute import TREATED, acute_table, arm_configs, arm_networks
 from ..claims import Claim, claims_table
@@ -16,7 +15,7 @@ from ..store import ResultStore
 from ..stress import BIASED, COMBINED, EXTREME, evaluate, internal
 from ..tables import grid_rows, key_row, pick, stat, summarise
 from ..training import TrainSpec, train
-from .ch05 import RISK_COLUMNS, ROWS, per_seed_difference
+from .ch05 import RISK_COLUMNS, ROWS
 
 EFFICACY_COLUMNS = {"sparsity (weights only)": "Sparsity (%)", "clean": "Clean (%)", "standard": "Standard (%)",
                     COMBINED.name: "Combined (%)"}
