@@ -40,3 +40,24 @@ def test_benchmark_rejects_bad_arguments_before_any_compute(tmp_path):
     out = run("--epochs", "0", "--out-dir", str(tmp_path))
     assert out.returncode != 0 and "--epochs" in out.stderr
     assert not (tmp_path / "engine_vs_loop.csv").exists()
+
+
+def test_paper_timings_sums_each_chapters_stage_manifests():
+    from benchmarks.paper_timings import chapter_timings
+    from fragility_core.cli import CHAPTER_NOTEBOOKS
+
+    df = chapter_timings(ROOT / "results", "paper")
+    chapters = df[df["chapter"] != "total"]
+    assert list(chapters["chapter"]) == list(CHAPTER_NOTEBOOKS)  # every chapter has committed paper results
+    assert (chapters["wall_s"] > 0).all()
+    total = df[df["chapter"] == "total"].iloc[0]
+    assert abs(total["wall_s"] - chapters["wall_s"].sum()) < 0.1
+    assert total["stages"] == chapters["stages"].sum()
+
+
+def test_paper_timings_run_refuses_a_results_dir_that_would_not_be_recomputed(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "benchmarks.paper_timings", "--run", "--results-dir",
+                          str(ROOT / "results"), "--out-dir", str(tmp_path)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and "already holds results" in out.stderr
+    assert not list(tmp_path.iterdir())

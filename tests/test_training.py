@@ -69,3 +69,22 @@ def test_training_lowers_the_loss_and_gain_schedule_ends_at_its_end_value(small_
     assert losses[-1, 0] < losses[0, 0]
     assert abs(float(net.gain[0]) - 1.6) < 1e-6
     assert Ramp(0.5, 0.0).at(0, 100) == 0.5 and Ramp(0.5, 0.0).at(99, 100) == 0.0
+
+
+def test_thread_count_does_not_change_the_numbers(small_task):
+    """Same seed, same device, any number of intra-op threads -> identical weights (committed results hold on
+    machines with more or fewer cores)."""
+    before = torch.get_num_threads()
+    runs = []
+    try:
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            net = EnsembleMLP([5, 6, 7])
+            prune_magnitude(net, 0.95)
+            train(net, small_task.train.x, small_task.train.y, TrainSpec(2, 1e-3, noise=Ramp(0.3, 0.0)),
+                  purpose="threads", progress=False)
+            runs.append(net)
+    finally:
+        torch.set_num_threads(before)
+    for a, b in zip(runs[0].weights, runs[1].weights):
+        assert torch.equal(a, b)
