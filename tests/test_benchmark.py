@@ -61,3 +61,22 @@ def test_paper_timings_run_refuses_a_results_dir_that_would_not_be_recomputed(tm
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode != 0 and "already holds results" in out.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_reorder_yardstick_permutes_units_without_changing_the_function():
+    import torch
+
+    from benchmarks.reorder_sensitivity import permuted
+    from fragility_core.connectivity import prune_magnitude
+    from fragility_core.network import EnsembleMLP
+
+    net = EnsembleMLP([3, 4])
+    prune_magnitude(net, 0.95)
+    perm = torch.randperm(512, generator=torch.Generator().manual_seed(1))
+    other = permuted(net, perm)
+    assert not torch.equal(other.weights[0], net.weights[0])
+    x = torch.randn(2, 64, 2, generator=torch.Generator().manual_seed(2))
+    torch.testing.assert_close(other(x), net(x), rtol=1e-5, atol=1e-6)
+    back = permuted(other, torch.argsort(perm))
+    for k in range(net.n_layers):
+        assert torch.equal(back.weights[k], net.weights[k]) and torch.equal(back.active(k), net.active(k))
