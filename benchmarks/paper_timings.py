@@ -34,8 +34,8 @@ DEFAULT_OUT = ROOT / "results" / "benchmarks"
 def chapter_timings(results_dir: Path, profile: str) -> pd.DataFrame:
     """One row per chapter with results: stages, compute wall time (s and min), commits, devices."""
     rows = []
+    store = ResultStore(results_dir / profile, profile=profile, log=None)
     for chapter in CHAPTER_NOTEBOOKS:
-        store = ResultStore(results_dir / profile, profile=profile, log=None)
         try:
             rec = run_record(store, chapter)
         except FileNotFoundError:
