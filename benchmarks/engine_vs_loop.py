@@ -7,7 +7,7 @@
 The work is the volume's unit of cost, the member-epoch: one 2-512-512-256-4 network, one pass over the
 12,000 training samples of the four-blob task in batches of 128 (Adam, lr 1e-3, a fresh shuffle per epoch).
 
-* ``loop``: ``fragility_core.reference`` -- one ``nn.Sequential`` and one ``torch.optim.Adam`` per seed, trained
+* ``loop``: ``fragility_core.models.reference`` -- one ``nn.Sequential`` and one ``torch.optim.Adam`` per seed, trained
   seed after seed, with PyTorch's default threads and no flush-to-zero: the code a researcher would write from
   the Methods. ``loop-1t`` is the same with one intra-op thread.
 * ``engine``: ``EnsembleMLP`` + ``train`` -- all members in one stacked network (``torch.baddbmm``), fused Adam,
@@ -59,7 +59,7 @@ def _sync(device) -> None:
 
 def _loop(cfg: dict, x, y, device) -> tuple[float, list[float]]:
     """The reference loop over ``cfg['members']`` seeds; returns (seconds, seconds per epoch)."""
-    from fragility_core.reference import reference_mlp, train_reference
+    from fragility_core.models.reference import reference_mlp, train_reference
 
     steps = math.ceil(x.shape[0] / BATCH)
     epoch_times: list[float] = []
@@ -91,8 +91,8 @@ def _loop(cfg: dict, x, y, device) -> tuple[float, list[float]]:
 
 
 def _engine(cfg: dict, x, y, device) -> tuple[float, list[float]]:
-    from fragility_core.network import EnsembleMLP
-    from fragility_core.training import TrainSpec, train
+    from fragility_core.models.mlp import EnsembleMLP
+    from fragility_core.science.training import TrainSpec, train
 
     warm = EnsembleMLP(range(10_000, 10_000 + cfg["members"]), device=device)
     train(warm, x[:10 * BATCH], y[:10 * BATCH], TrainSpec(1, LR, BATCH), purpose="warm-up", progress=False)
@@ -108,7 +108,7 @@ def _engine(cfg: dict, x, y, device) -> tuple[float, list[float]]:
 def worker(cfg: dict) -> dict:
     import torch
 
-    from fragility_core.data import BlobTask, TaskSpec
+    from fragility_core.science.data import BlobTask, TaskSpec
     from fragility_core.validate import resolve_device
 
     if cfg["threads"]:

@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.loop_denormals                     # 20 epochs, seed 42, default threads
     .venv/bin/python -m benchmarks.loop_denormals --flush-denormal    # the same with denormals flushed to zero
 
-The loop of ``fragility_core.reference`` (one ``nn.Sequential``, one Adam), written out here so that Adam's
+The loop of ``fragility_core.models.reference`` (one ``nn.Sequential``, one Adam), written out here so that Adam's
 state can be read after every epoch: for each epoch, its seconds and how many entries of Adam's first
 (``exp_avg``) and second (``exp_avg_sq``) moments are denormal (non-zero and below 2**-126 in magnitude).
 """
@@ -15,8 +15,8 @@ import time
 import torch
 from torch import nn
 
-from fragility_core.data import BlobTask
-from fragility_core.reference import reference_mlp
+from fragility_core.science.data import BlobTask
+from fragility_core.models.reference import reference_mlp
 from fragility_core.rng import generator
 
 TINY = torch.finfo(torch.float32).tiny

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from fragility_core.cli import CHAPTER_NOTEBOOKS
-from fragility_core.report import run_record
+from fragility_core.compare.page import run_record
 from fragility_core.store import ResultStore
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,10 +18,10 @@ import argparse
 
 import torch
 
-from fragility_core.connectivity import prune_magnitude
-from fragility_core.data import BlobTask, TaskSpec
-from fragility_core.network import EnsembleMLP
-from fragility_core.training import TrainSpec, train
+from fragility_core.science.connectivity import prune_magnitude
+from fragility_core.science.data import BlobTask, TaskSpec
+from fragility_core.models.mlp import EnsembleMLP
+from fragility_core.science.training import TrainSpec, train
 
 
 def permuted(net: EnsembleMLP, perm: torch.Tensor) -> EnsembleMLP:

@@ -1,118 +1,112 @@
-"""``fragility``: run chapters (papermill) and build the book.
+"""``fragility``: compute chapters, render their pages, report what is stale, build the book.
 
-    fragility run ch01 --profile paper            # execute notebooks/ch01_*.ipynb into book/chapters/
-    fragility run all --profile smoke --output-dir _build/smoke
-    fragility book                                # jupyter-book build from the executed notebooks
+    fragility compute ch05 --profile paper --seeds 0 1 2   # a chapter's stages as a plain process
+    fragility run ch01 --profile paper                     # compute, then execute its page (papermill)
+    fragility status [ch03]                                # each stage: fresh / stale / damaged / missing
+    fragility book                                         # flag stale pages, build the site (-W)
 """
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-from .profiles import PROFILES, get_profile
-from .validate import check_choice, check_seeds, resolve_device
-
-ROOT = Path(__file__).resolve().parent.parent
-CHAPTER_NOTEBOOKS = {"ch01": "ch01_overpruning.ipynb", "ch02": "ch02_pruning_cliff.ipynb",
-                     "ch03": "ch03_consolidation.ipynb", "ch04": "ch04_mechanisms.ipynb",
-                     "ch05": "ch05_manic_switch.ipynb", "ch06": "ch06_longitudinal.ipynb",
-                     "ch07": "ch07_mood_stabiliser.ipynb"}
-TEN_SEEDS = list(range(10))  # the volume does not name its ten seeds (A44)
-DEFAULT_SEEDS = {"ch01": [42], "ch02": [42], "ch03": [42], "ch04": [42], "ch05": TEN_SEEDS, "ch06": TEN_SEEDS,
-                 "ch07": TEN_SEEDS}
+from fragility_core.chapters import get_chapter, reproduced_chapters
+from fragility_core.runs import Run
 
 
-def run_chapter(chapter: str, *, profile: str = "paper", seeds: list[int] | None = None, device: str = "cpu",
-                output_dir: str | Path | None = None, results_dir: str | Path | None = None,
-                progress: bool = True, root: Path = ROOT) -> Path:
-    """Validate every parameter, then execute the chapter notebook with papermill. Returns the executed path."""
-    check_choice("chapter", chapter, CHAPTER_NOTEBOOKS)
-    prof = get_profile(profile)
-    seeds = list(check_seeds("seeds", DEFAULT_SEEDS[chapter] if seeds is None else seeds))
-    resolve_device(device)
-    output_dir = Path(output_dir) if output_dir else (
-        root / "book" / "chapters" if prof.is_paper else root / "_build" / "notebooks" / prof.name)
-    # the default is relative to the repository root (the kernel's cwd), so no local path lands in the book
-    results_dir = str(Path(results_dir).resolve()) if results_dir else "results"
-    import papermill  # imported late: a bad parameter fails fast, before the heavy import
-
-    from .render_published import tidy_executed
-
-    source = root / "notebooks" / CHAPTER_NOTEBOOKS[chapter]
-    target = output_dir / CHAPTER_NOTEBOOKS[chapter]
-    output_dir.mkdir(parents=True, exist_ok=True)
-    papermill.execute_notebook(
-        str(source), str(target), cwd=str(root), progress_bar=progress, kernel_name="python3",
-        parameters=dict(profile=prof.name, seeds=seeds, device=device, results_dir=results_dir,
-                        progress=progress))
-    tidy_executed(target)
-    return target
+def _runs(chapters: list[str], args) -> list[Run]:
+    """Every requested run, validated before any of them computes."""
+    keys = [c.key for c in reproduced_chapters()] if chapters == ["all"] else chapters
+    runs = []
+    for key in keys:
+        chapter = get_chapter(key)
+        runs.append(Run.of(chapter, profile=args.profile, seeds=args.seeds, device=getattr(args, "device", "cpu"),
+                           results_dir=args.results_dir))
+    return runs
 
 
-def run_scorecard(*, profile: str = "paper", results_dir: str | Path | None = None,
-                  output_dir: str | Path | None = None, root: Path = ROOT) -> Path:
-    """Execute the scorecard page from the chapters' exported comparison and claims tables."""
-    prof = get_profile(profile)
-    import papermill
-
-    from .render_published import tidy_executed
-    target = Path(output_dir or (root / "book" if prof.is_paper else root / "_build" / "notebooks" / prof.name))
-    target.mkdir(parents=True, exist_ok=True)
-    target = target / "scorecard.ipynb"
-    papermill.execute_notebook(str(root / "notebooks" / "scorecard.ipynb"), str(target), cwd=str(root),
-                               progress_bar=False, kernel_name="python3",
-                               parameters=dict(profile=prof.name, results_dir=str(Path(results_dir).resolve())
-                                               if results_dir else "results"))
-    tidy_executed(target)
-    return target
+def _run_args(p: argparse.ArgumentParser, *, device: bool = True) -> None:
+    p.add_argument("chapters", nargs="*" if not device else "+",
+                   help=f"{', '.join(c.key for c in reproduced_chapters())} or 'all'")
+    p.add_argument("--profile", default=None, help="paper (default), quick or smoke")
+    p.add_argument("--seeds", type=int, nargs="+", default=None, help="override the chapter's published seeds")
+    if device:
+        p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    p.add_argument("--results-dir", default="results", help="results root (default: results/)")
 
 
-def build_book(root: Path = ROOT, *, clean: bool = True) -> int:
-    if clean:
-        shutil.rmtree(root / "_build" / "html", ignore_errors=True)
-        shutil.rmtree(root / "_build" / ".doctrees", ignore_errors=True)
-    jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(root), "-W", "-n", "--keep-going"]
-    return subprocess.call(cmd)
+def cmd_compute(args) -> int:
+    for run in _runs(args.chapters, args):
+        run.compute(progress=not args.no_progress)
+        print(f"{run.chapter.key}: computed -> {run.root} (index {run.index_path})")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from fragility_core import book
+
+    reproduced = [c for c in args.chapters if c == "all" or get_chapter(c).is_reproduced]
+    published_only = [get_chapter(c) for c in args.chapters if c != "all" and not get_chapter(c).is_reproduced]
+    runs = _runs(reproduced, args) if reproduced else []
+    for chapter in published_only:
+        print(f"{chapter.key}: published values only -> {book.render_published_page(chapter, args.output_dir)}")
+    for run in runs:
+        run.compute(progress=not args.no_progress)
+        page = book.render_chapter(run, output_dir=args.output_dir, progress=not args.no_progress)
+        print(f"{run.chapter.key}: executed -> {page}")
+    if runs:
+        profile, results = runs[0].profile, runs[0].results_dir
+        if all(r.published_seeds for r in runs):
+            print(f"scorecard: executed -> {book.render_scorecard(profile=profile, results_dir=results, output_dir=args.output_dir)}")
+    return 0
+
+
+def cmd_status(args) -> int:
+    runs = _runs(args.chapters or ["all"], args)
+    statuses = [(run, run.status()) for run in runs]
+    width = max((len(r.name) for _, records in statuses for r in records), default=10)
+    not_fresh = 0
+    for run, records in statuses:
+        print(f"{run.chapter.key}  ({run.name}, seeds {list(run.seeds)})")
+        for r in records:
+            wall = f"{r.wall_time_s:9.1f} s" if r.wall_time_s is not None else "        —  "
+            print(f"  {r.name:<{width}}  {r.status:<8} {wall}  {r.key}")
+            not_fresh += r.status != "fresh"
+    return 1 if not_fresh else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="fragility", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = ap.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("run", help="execute chapter notebooks with papermill")
-    r.add_argument("chapters", nargs="+", help=f"{', '.join(CHAPTER_NOTEBOOKS)} or 'all'")
-    r.add_argument("--profile", default="paper", help=f"one of {', '.join(PROFILES)} (default: paper)")
-    r.add_argument("--seeds", type=int, nargs="+", default=None, help="override the chapter's published seeds")
-    r.add_argument("--device", default="cpu", help="cpu (default) or cuda")
-    r.add_argument("--output-dir", default=None, help="where executed notebooks go "
-                   "(default: book/chapters for paper, _build/notebooks/<profile> otherwise)")
-    r.add_argument("--results-dir", default=None, help="results root (default: results/)")
+    c = sub.add_parser("compute", help="compute a chapter's stages (no notebook)")
+    _run_args(c)
+    c.add_argument("--no-progress", action="store_true", help="silence progress bars")
+    r = sub.add_parser("run", help="compute, then execute the chapter's page with papermill")
+    _run_args(r)
+    r.add_argument("--output-dir", default=None, help="where executed pages go (default: book/chapters for the "
+                   "published run, _build/notebooks/<run> otherwise)")
     r.add_argument("--no-progress", action="store_true", help="silence progress bars")
-    sub.add_parser("book", help="build the site from the executed notebooks (jupyter-book, -W)")
+    s = sub.add_parser("status", help="list each stage as fresh / stale / damaged / missing (exit 1 if any is not "
+                       "fresh)")
+    _run_args(s, device=False)
+    b = sub.add_parser("book", help="flag stale pages, build the site from the executed pages (jupyter-book, -W)")
+    b.add_argument("--results-dir", default="results")
     args = ap.parse_args(argv)
+    parser = {"compute": c, "run": r, "status": s, "book": b}[args.command]
+    if getattr(args, "results_dir", None):
+        args.results_dir = str(Path(args.results_dir))
     try:
+        if args.command == "compute":
+            return cmd_compute(args)
         if args.command == "run":
-            chapters = list(CHAPTER_NOTEBOOKS) if args.chapters == ["all"] else args.chapters
-            for ch in chapters:  # validate all before running any
-                check_choice("chapter", ch, CHAPTER_NOTEBOOKS)
-            get_profile(args.profile)
-            if args.seeds is not None:
-                check_seeds("seeds", args.seeds)
-            resolve_device(args.device)
-            for ch in chapters:
-                out = run_chapter(ch, profile=args.profile, seeds=args.seeds, device=args.device,
-                                  output_dir=args.output_dir, results_dir=args.results_dir,
-                                  progress=not args.no_progress)
-                print(f"{ch}: executed -> {out}")
-            out = run_scorecard(profile=args.profile, results_dir=args.results_dir, output_dir=args.output_dir)
-            print(f"scorecard: executed -> {out}")
-            return 0
-        return build_book()
+            return cmd_run(args)
+        if args.command == "status":
+            return cmd_status(args)
+        from fragility_core import book
+        return book.build(results_dir=args.results_dir)
     except ValueError as err:
-        ap.error(str(err))
+        parser.error(str(err))
         return 2
 
 

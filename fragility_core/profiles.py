@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .validate import check_choice
+from fragility_core.validate import check_choice
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,6 @@ class Profile:
 
     def samples(self, published: int) -> int:
         return published if self.data_fraction == 1.0 else max(64, math.ceil(published * self.data_fraction))
-
-    @property
-    def label(self) -> str:
-        return "paper (the published protocol)" if self.is_paper else f"{self.name} (a reduced preview: {self.description})"
 
 
 PROFILES = {

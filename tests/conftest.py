@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from fragility_core.data import BlobTask, TaskSpec
+from fragility_core.science.data import BlobTask, TaskSpec
 
 
 @pytest.fixture(scope="session")

@@ -70,8 +70,8 @@ def test_reorder_yardstick_permutes_units_without_changing_the_function():
     import torch
 
     from benchmarks.reorder_sensitivity import permuted
-    from fragility_core.connectivity import prune_magnitude
-    from fragility_core.network import EnsembleMLP
+    from fragility_core.science.connectivity import prune_magnitude
+    from fragility_core.models.mlp import EnsembleMLP
 
     net = EnsembleMLP([3, 4])
     prune_magnitude(net, 0.95)

@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from fragility_core.connectivity import (accumulate_gradient, mark_scars, nonzero_parameters, prune_magnitude,
+from fragility_core.science.connectivity import (accumulate_gradient, mark_scars, nonzero_parameters, prune_magnitude,
                                          regrow, regrowable, sparsity)
-from fragility_core.network import EnsembleMLP
+from fragility_core.models.mlp import EnsembleMLP
 
 KEPT_AT_95 = [52, 13_108, 6_554, 52]  # 5 % of 1,024 / 262,144 / 131,072 / 1,024 weights, floor rule
 

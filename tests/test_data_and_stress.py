@@ -1,11 +1,11 @@
 import pytest
 import torch
 
-from fragility_core.data import CENTRES, BlobTask, TaskSpec, make_blobs
-from fragility_core.network import EnsembleMLP
-from fragility_core.stress import BATTERY, COMBINED, INPUT_1, STANDARD, StressCondition, evaluate, internal, \
+from fragility_core.science.data import CENTRES, BlobTask, TaskSpec, make_blobs
+from fragility_core.models.mlp import EnsembleMLP
+from fragility_core.science.stress import BATTERY, COMBINED, INPUT_1, STANDARD, StressCondition, evaluate, internal, \
     stress_battery
-from fragility_core.training import TrainSpec, train
+from fragility_core.science.training import TrainSpec, train
 
 
 def test_published_task_sizes_and_clean_set_on_centres():
@@ -70,7 +70,7 @@ def test_bad_conditions_are_rejected():
 def test_cliff_is_the_half_way_crossing_to_chance():
     import pandas as pd
 
-    from fragility_core.sweep import locate_cliff
+    from fragility_core.science.sweep import locate_cliff
     levels = [0, 50, 90, 92, 94, 99]
     acc = [100, 100, 95, 75, 40, 26]  # half-way to chance = 62.5, crossed between 92 (75) and 94 (40)
     df = pd.DataFrame({"prune_level": levels, "metric": "m", "value": acc})

@@ -2,14 +2,14 @@
 import pytest
 import torch
 
-from fragility_core.connectivity import prune_magnitude
-from fragility_core.data import BlobTask, TaskSpec, seed_task_spec
-from fragility_core.longitudinal import ChronicStress, chronic_course, relapse_summary
-from fragility_core.mood_stabiliser import decayed_protection, withdraw
-from fragility_core.network import MS_GAIN_CAP, MS_INHIBITION, MS_MEAN_DAMPING, EnsembleMLP, InternalNoise
+from fragility_core.science.connectivity import prune_magnitude
+from fragility_core.science.data import BlobTask, TaskSpec, seed_task_spec
+from fragility_core.science.longitudinal import ChronicStress, chronic_course, relapse_summary
+from fragility_core.science.mood_stabiliser import decayed_protection, withdraw
+from fragility_core.models.mlp import MS_GAIN_CAP, MS_INHIBITION, MS_MEAN_DAMPING, EnsembleMLP, InternalNoise
 from fragility_core.rng import generator
-from fragility_core.stress import BIASED, evaluate, mean_activation
-from fragility_core.training import TrainSpec, train
+from fragility_core.science.stress import BIASED, evaluate, mean_activation
+from fragility_core.science.training import TrainSpec, train
 
 
 def hidden(net, x, noise=None):

@@ -2,8 +2,8 @@ import pytest
 import torch
 from torch import nn
 
-from fragility_core.network import EnsembleMLP, InternalNoise
-from fragility_core.reference import reference_mlp
+from fragility_core.models.mlp import EnsembleMLP, InternalNoise
+from fragility_core.models.reference import reference_mlp
 from fragility_core.rng import generator
 
 

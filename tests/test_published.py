@@ -4,7 +4,7 @@ import math
 import pandas as pd
 import pytest
 
-from fragility_core.published import (VERDICTS, VerdictRule, compare, load_published, published,
+from fragility_core.compare.published import (VERDICTS, VerdictRule, compare, load_published, published,
                                       published_table, scorecard, style_comparison, verdict)
 
 

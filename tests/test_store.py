@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from fragility_core import __version__
-from fragility_core.network import EnsembleMLP
+from fragility_core.models.mlp import EnsembleMLP
 from fragility_core.store import ResultStore
 
 

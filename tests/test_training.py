@@ -1,10 +1,10 @@
 import torch
 from torch import nn
 
-from fragility_core.connectivity import prune_magnitude
-from fragility_core.network import EnsembleMLP
-from fragility_core.reference import reference_mlp, train_reference
-from fragility_core.training import Ramp, TrainSpec, train
+from fragility_core.science.connectivity import prune_magnitude
+from fragility_core.models.mlp import EnsembleMLP
+from fragility_core.models.reference import reference_mlp, train_reference
+from fragility_core.science.training import Ramp, TrainSpec, train
 
 
 def test_masks_hold_after_every_optimiser_step(small_task, monkeypatch):

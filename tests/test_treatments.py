@@ -3,11 +3,11 @@ from dataclasses import replace
 import pytest
 import torch
 
-from fragility_core.connectivity import prune_magnitude, sparsity
-from fragility_core.network import EnsembleMLP
-from fragility_core.relapse import relapse_test
-from fragility_core.training import TrainSpec
-from fragility_core.treatments import SSRI, ChronicKetamine, Ketamine, Neurosteroid, Untreated, drug_off, treat
+from fragility_core.science.connectivity import prune_magnitude, sparsity
+from fragility_core.models.mlp import EnsembleMLP
+from fragility_core.science.relapse import relapse_test
+from fragility_core.science.training import TrainSpec
+from fragility_core.science.treatments import SSRI, ChronicKetamine, Ketamine, Neurosteroid, Untreated, drug_off, treat
 
 SHORT = TrainSpec(epochs=1, lr=5e-4)
 

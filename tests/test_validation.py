@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from fragility_core.cli import run_chapter
-from fragility_core.network import EnsembleMLP
+from fragility_core.models.mlp import EnsembleMLP
 from fragility_core.profiles import get_profile
-from fragility_core.protocol import Protocol
+from fragility_core.science.protocol import Protocol
 from fragility_core.validate import resolve_device
 
 

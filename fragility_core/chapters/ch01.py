@@ -1,15 +1,20 @@
 """Chapter 1: over-pruning causes fragility; random regrowth rescues it."""
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
-from ..protocol import Protocol
-from ..stages import Stages
-from ..store import ResultStore
-from ..stress import BATTERY, INPUT_1, INPUT_2, stress_battery
-from ..claims import Claim, claims_table, decreasing, fmt
-from ..sweep import locate_cliff, sparsity_sweep
-from ..tables import pick, summarise
+from fragility_core.chapters.base import Chapter
+from fragility_core.profiles import PROFILES
+from fragility_core.science.protocol import Protocol
+from fragility_core.science.stages import Stages
+from fragility_core.store import ResultStore
+from fragility_core.science.stress import BATTERY, INPUT_1, INPUT_2, stress_battery
+from fragility_core.compare.claims import Claim, claims_table, decreasing, fmt
+from fragility_core.science.sweep import locate_cliff
+from fragility_core.science.stages import sweep_stage
+from fragility_core.compare.tables import pick, summarise
 
 STAGES = {"baseline": "Full Network", "pruned": "Pruned (95%)", "recovered": "Recovered (Regrowth + Fine-tuning)"}
 TABLE1_COLUMNS = {
@@ -22,17 +27,22 @@ TABLE1_COLUMNS = {
 CLIFF_METRIC = "standard"  # Ch1 does not name the metric of its cliff; it reports clean/standard/noisy accuracies
 
 
-def run(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
-    st = Stages(store, protocol, progress=progress)
+def protocol(profile: str, seeds) -> Protocol:
+    return Protocol.for_profile(profile, seeds=seeds)
+
+
+def battery_table(st: Stages) -> pd.DataFrame:
     networks = {"baseline": st.baseline, "pruned": st.pruned, "recovered": lambda: st.regrown("random")}
+    return pd.concat([stress_battery(make(), st.task, stage=name) for name, make in networks.items()],
+                     ignore_index=True)
+
+
+def compute(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
+    st = Stages(store, protocol, progress=progress)
     battery_cfg = {"stages": {"baseline": st.baseline_config(), "pruned": st.pruned_config(),
                               "recovered": st.regrown_config("random")}, "conditions": BATTERY}
-    battery = store.table("ch01/battery", battery_cfg, lambda: pd.concat(
-        [stress_battery(make(), st.task, stage=name) for name, make in networks.items()], ignore_index=True))
-    sweep = store.table("ch01/sweep", {"parent": st.baseline_config(), "levels": protocol.sweep_levels,
-                                       "conditions": BATTERY},
-                        lambda: sparsity_sweep(st.baseline(), st.task, protocol.sweep_levels))
-    return {"battery": battery, "sweep": sweep}
+    return {"battery": store.table("ch01-battery", battery_cfg, partial(battery_table, st)),
+            "sweep": sweep_stage(store, st)}
 
 
 def reproduced(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -85,3 +95,18 @@ def claims(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
               "and 95 %.", at0 - at90 <= 2.0 and 90.0 < cliff <= 95.0,
               f"standard accuracy at 0 % {at0:.1f}, at 90 % {at90:.1f}; half-way to chance at {cliff:.1f} %"),
     ])
+
+
+CHAPTER = Chapter(
+    number=1, slug='ch01_overpruning', title='Over-pruning and random regrowth',
+    volume_title=('Excessive Synaptic Pruning Induces Network Fragility That Is Rescued by Simulated Neuroplasticity: A '
+                  'Computational Model of Vulnerability and Recovery in Major Depressive Disorder'),
+    volume_lines=(652, 1117),
+    summary=('A four-class toy classifier is trained, then stripped of almost all of its weights by magnitude '
+             'pruning. The thinned network loses accuracy and, above all, robustness to noisy inputs. Switching '
+             'half of the removed connections back on at random and fine-tuning restores both, which the chapter '
+             'reads as a model of how lost synapses could make a brain fragile and how regrown ones could repair '
+             'it.'),
+    default_seeds=(42,), profiles=tuple(PROFILES),
+    protocol=protocol, compute=compute, reproduced=reproduced, claims=claims,
+)

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..protocol import Protocol
-from ..stages import Stages
-from ..store import ResultStore
-from ..stress import BATTERY, COMBINED, INPUT_1, INPUT_2, internal, stress_battery
-from ..claims import Claim, claims_table
-from ..sweep import locate_cliff, sparsity_sweep
-from ..tables import pick, summarise
+from fragility_core.chapters.base import Chapter
+from fragility_core.profiles import PROFILES
+from fragility_core.science.protocol import Protocol
+from fragility_core.science.stages import Stages
+from fragility_core.store import ResultStore
+from fragility_core.science.stages import regrowth_battery
+from fragility_core.science.stress import COMBINED, INPUT_1, INPUT_2, internal, stress_battery
+from fragility_core.compare.claims import Claim, claims_table
+from fragility_core.science.sweep import locate_cliff
+from fragility_core.science.stages import sweep_stage
+from fragility_core.compare.tables import pick, summarise
 
 STAGES = {"baseline": "Dense baseline", "pruned": "Pruned (95%)", "gradient": "Gradient-guided regrowth (50%)",
           "random": "Random regrowth (50%)"}
@@ -27,18 +31,13 @@ HIGH_INTERNAL = internal(1.0).name  # "high" internal noise is σ = 1.0 in the M
 STRESSED = [INPUT_1.name, INPUT_2.name, *(internal(s).name for s in (0.3, 0.5, 1.0, 1.5)), COMBINED.name]
 
 
-def run(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
+def protocol(profile: str, seeds) -> Protocol:
+    return Protocol.for_profile(profile, seeds=seeds)
+
+
+def compute(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
     st = Stages(store, protocol, progress=progress)
-    networks = {"baseline": st.baseline, "pruned": st.pruned,
-                "gradient": lambda: st.regrown("gradient"), "random": lambda: st.regrown("random")}
-    configs = {"baseline": st.baseline_config(), "pruned": st.pruned_config(),
-               "gradient": st.regrown_config("gradient"), "random": st.regrown_config("random")}
-    battery = store.table("ch02/battery", {"stages": configs, "conditions": BATTERY}, lambda: pd.concat(
-        [stress_battery(make(), st.task, stage=name) for name, make in networks.items()], ignore_index=True))
-    sweep = store.table("ch02/sweep", {"parent": st.baseline_config(), "levels": protocol.sweep_levels,
-                                       "conditions": BATTERY},
-                        lambda: sparsity_sweep(st.baseline(), st.task, protocol.sweep_levels))
-    return {"battery": battery, "sweep": sweep}
+    return {"battery": regrowth_battery(store, st), "sweep": sweep_stage(store, st)}
 
 
 def sweep_summary(sweep: pd.DataFrame) -> dict[str, float]:
@@ -135,3 +134,17 @@ def claims(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
         Claim("C2.6c", "Beyond 95 % sparsity combined-stress accuracy sits near chance (at most 31 %).",
               sw["max_beyond_95"] <= 31.0, f"highest beyond 95 %: {sw['max_beyond_95']:.1f}"),
     ])
+
+
+CHAPTER = Chapter(
+    number=2, slug='ch02_pruning_cliff', title='The pruning cliff under internal noise',
+    volume_title=('The Synaptic Pruning Cliff: Threshold-Like Network Fragility Under Internal Stress and Efficient '
+                  'Recovery in a Computational Model of Depression'),
+    volume_lines=(1118, 1622),
+    summary=('Noise injected into the hidden layers joins input noise as a stressor. Sweeping the pruning level '
+             'shows that robustness does not fade gradually but collapses past a threshold sparsity. Regrowth '
+             'guided by accumulated gradients is compared with random regrowth as the repair step.'),
+    doi='10.5281/zenodo.18214082',
+    default_seeds=(42,), profiles=tuple(PROFILES),
+    protocol=protocol, compute=compute, reproduced=reproduced, claims=claims,
+)

@@ -1,20 +1,24 @@
 """Chapter 3: consolidation length after regrowth (Part A); acute vs chronic regrowth (Part B)."""
 from __future__ import annotations
 
+from functools import partial
+
 from dataclasses import asdict, replace
 
 import pandas as pd
 
-from ..claims import Claim, claims_table
-from ..network import EnsembleMLP
-from ..protocol import Protocol
-from ..relapse import battery_with_relapse
-from ..stages import Stages
-from ..store import ResultStore
-from ..stress import BATTERY, COMBINED, EXTREME, INPUT_1, INPUT_2, internal, stress_battery
-from ..sweep import locate_cliff, sparsity_sweep
-from ..tables import pick, summarise
-from ..treatments import treat
+from fragility_core.chapters.base import Chapter
+from fragility_core.profiles import PROFILES
+from fragility_core.compare.claims import Claim, claims_table
+from fragility_core.models.mlp import EnsembleMLP
+from fragility_core.science.protocol import Protocol
+from fragility_core.science.relapse import battery_with_relapse
+from fragility_core.science.stages import Stages, regrowth_battery, sweep_stage
+from fragility_core.store import ResultStore
+from fragility_core.science.stress import BATTERY, COMBINED, EXTREME, INPUT_1, INPUT_2, internal, stress_battery
+from fragility_core.science.sweep import locate_cliff
+from fragility_core.compare.tables import pick, summarise
+from fragility_core.science.treatments import treat
 
 CONSOLIDATION_EPOCHS = (0, 5, 10, 15, 20)   # published fine-tuning lengths (Part A)
 CHRONIC_REPORTED = (3, 6, 10)               # published cycle counts (Part B); x3 and x6 are prefixes of x10
@@ -31,77 +35,90 @@ def _snapshots(make_members) -> EnsembleMLP:
     return EnsembleMLP.concat(snaps)
 
 
-def run(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
+def protocol(profile: str, seeds) -> Protocol:
+    return Protocol.for_profile(profile, seeds=seeds)
+
+
+def checkpoints(p: Protocol) -> tuple[int, ...]:
+    return tuple(p.epochs(e) for e in CONSOLIDATION_EPOCHS)
+
+
+def consolidation_net(st: Stages) -> EnsembleMLP:
+    """Part A: one 20-epoch consolidation run, checkpointed (identical to separate runs: same streams, order)."""
+    k, cps = st.protocol.ketamine, checkpoints(st.protocol)
+    longest = replace(k, finetune=replace(k.finetune, epochs=max(cps)))
+
+    def members(snapshot):
+        regrown = treat(st.pruned(), replace(longest, finetune=replace(k.finetune, epochs=0)), st.task.train,
+                        progress=False)
+        for e in cps:
+            if e == 0:
+                snapshot(regrown)
+        treat(st.pruned(), longest, st.task.train, progress=st.progress,
+              on_epoch_end=lambda epoch, net: [snapshot(net) for e in cps if e == epoch])
+    return _snapshots(members)
+
+
+def consolidation_config(st: Stages) -> dict:
+    return {"parent": st.pruned_config(), "ketamine": asdict(st.protocol.ketamine),
+            "checkpoints": checkpoints(st.protocol)}
+
+
+def consolidation_table(store: ResultStore, st: Stages) -> pd.DataFrame:
+    p = st.protocol
+    net = store.model("ch03-consolidation", consolidation_config(st), partial(consolidation_net, st), EnsembleMLP)
+    labels = [e for e in checkpoints(p) for _ in p.seeds]
+    published_labels = [e for e in CONSOLIDATION_EPOCHS for _ in p.seeds]
+    df = battery_with_relapse(net, st.task, p.relapse_fraction)
+    df.insert(0, "epochs", df["member"].map(dict(enumerate(labels))))
+    df.insert(0, "checkpoint", df["member"].map(dict(enumerate(published_labels))))
+    return df
+
+
+def regimens(p: Protocol) -> dict:
+    """Part B's single-cycle regimens, as ketamine-like treatments."""
+    k = p.ketamine
+    return {name: replace(k, fraction=f, finetune=replace(k.finetune, epochs=p.epochs(e)), name=name)
+            for name, (f, e) in ACUTE.items()}
+
+
+def chronic_schedule(p: Protocol):
+    return replace(p.chronic, cycles=max(CHRONIC_REPORTED))
+
+
+def chronic_net(st: Stages) -> EnsembleMLP:
+    """Part B's chronic schedule, snapshots after 3, 6 and 10 cycles."""
+    def members(snapshot):
+        treat(st.pruned(), chronic_schedule(st.protocol), st.task.train, progress=st.progress,
+              on_cycle_end=lambda c, net: snapshot(net) if c in CHRONIC_REPORTED else None)
+    return _snapshots(members)
+
+
+def regimen_table(store: ResultStore, st: Stages) -> pd.DataFrame:
+    p = st.protocol
+    parts = [battery_with_relapse(st.treated(treatment), st.task, p.relapse_fraction, regimen=name)
+             for name, treatment in regimens(p).items()]
+    net = store.model("ch03-chronic", {"parent": st.pruned_config(), "chronic": asdict(chronic_schedule(p))},
+                      partial(chronic_net, st), EnsembleMLP)
+    for i, c in enumerate(CHRONIC_REPORTED):
+        members = list(range(i * len(p.seeds), (i + 1) * len(p.seeds)))
+        parts.append(battery_with_relapse(net.select(members), st.task, p.relapse_fraction, regimen=f"chronic-x{c}"))
+    parts.append(battery_with_relapse(st.pruned(), st.task, p.relapse_fraction, regimen="pruned"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def compute(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
     st = Stages(store, protocol, progress=progress)
     p = protocol
-    k = p.ketamine
-    checkpoints = tuple(p.epochs(e) for e in CONSOLIDATION_EPOCHS)
-
-    # Part A: one 20-epoch consolidation run, checkpointed (identical to separate runs: same streams, same order)
-    def consolidation() -> EnsembleMLP:
-        longest = replace(k, finetune=replace(k.finetune, epochs=max(checkpoints)))
-
-        def members(snapshot):
-            regrown = treat(st.pruned(), replace(longest, finetune=replace(k.finetune, epochs=0)), st.task.train,
-                            progress=False)
-            for e in checkpoints:
-                if e == 0:
-                    snapshot(regrown)
-            treat(st.pruned(), longest, st.task.train, progress=progress,
-                  on_epoch_end=lambda epoch, net: [snapshot(net) for e in checkpoints if e == epoch])
-        return _snapshots(members)
-
-    cons_cfg = {"parent": st.pruned_config(), "ketamine": asdict(k), "checkpoints": checkpoints}
-    cons_net = lambda: store.network("ch03-consolidation", cons_cfg, consolidation)  # noqa: E731
-    labels = [e for e in checkpoints for _ in p.seeds]
-    published_labels = [e for e in CONSOLIDATION_EPOCHS for _ in p.seeds]
-
-    def consolidation_table():
-        net = cons_net()
-        df = battery_with_relapse(net, st.task, p.relapse_fraction)
-        df.insert(0, "epochs", df["member"].map(dict(enumerate(labels))))
-        df.insert(0, "checkpoint", df["member"].map(dict(enumerate(published_labels))))
-        return df
-
-    # Part B: acute regimens and the chronic schedule (snapshots after 3, 6 and 10 cycles)
-    chronic = replace(p.chronic, cycles=max(CHRONIC_REPORTED))
-    regimens = {name: replace(k, fraction=f, finetune=replace(k.finetune, epochs=p.epochs(e)), name=name)
-                for name, (f, e) in ACUTE.items()}
-
-    def chronic_net() -> EnsembleMLP:
-        def members(snapshot):
-            treat(st.pruned(), chronic, st.task.train, progress=progress,
-                  on_cycle_end=lambda c, net: snapshot(net) if c in CHRONIC_REPORTED else None)
-        return _snapshots(members)
-
-    def regimen_table():
-        parts = []
-        for name, treatment in regimens.items():
-            parts.append(battery_with_relapse(st.treated(treatment), st.task, p.relapse_fraction, regimen=name))
-        net = store.network("ch03-chronic", {"parent": st.pruned_config(), "chronic": asdict(chronic)}, chronic_net)
-        for i, c in enumerate(CHRONIC_REPORTED):
-            members = list(range(i * len(p.seeds), (i + 1) * len(p.seeds)))
-            parts.append(battery_with_relapse(net.select(members), st.task, p.relapse_fraction, regimen=f"chronic-x{c}"))
-        parts.append(battery_with_relapse(st.pruned(), st.task, p.relapse_fraction, regimen="pruned"))
-        return pd.concat(parts, ignore_index=True)
-
-    arms = {"baseline": st.baseline, "pruned": st.pruned, "gradient": lambda: st.regrown("gradient"),
-            "random": lambda: st.regrown("random")}
-    arm_cfg = {"baseline": st.baseline_config(), "pruned": st.pruned_config(),
-               "gradient": st.regrown_config("gradient"), "random": st.regrown_config("random")}
-    regimen_cfg = {"parent": st.pruned_config(), "regimens": {n: asdict(t) for n, t in regimens.items()},
-                   "chronic": asdict(chronic), "relapse": p.relapse_fraction, "conditions": BATTERY}
+    regimen_cfg = {"parent": st.pruned_config(), "regimens": {n: asdict(t) for n, t in regimens(p).items()},
+                   "chronic": asdict(chronic_schedule(p)), "relapse": p.relapse_fraction, "conditions": BATTERY}
     return {
-        "battery": store.table("ch03/battery", {"stages": arm_cfg, "conditions": BATTERY},
-                               lambda: pd.concat([stress_battery(make(), st.task, BATTERY, stage=name)
-                                                  for name, make in arms.items()], ignore_index=True)),
-        "consolidation": store.table("ch03/consolidation", {**cons_cfg, "relapse": p.relapse_fraction,
+        "battery": regrowth_battery(store, st),
+        "consolidation": store.table("ch03-consolidation", {**consolidation_config(st), "relapse": p.relapse_fraction,
                                                             "conditions": BATTERY},
-                                     consolidation_table),
-        "regimens": store.table("ch03/regimens", regimen_cfg, regimen_table),
-        "sweep": store.table("ch03/sweep", {"parent": st.baseline_config(), "levels": p.sweep_levels,
-                                            "conditions": BATTERY},
-                             lambda: sparsity_sweep(st.baseline(), st.task, p.sweep_levels)),
+                                     partial(consolidation_table, store, st)),
+        "regimens": store.table("ch03-regimens", regimen_cfg, partial(regimen_table, store, st)),
+        "sweep": sweep_stage(store, st),
     }
 
 
@@ -246,3 +263,18 @@ def claims(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
         Claim("C3.9", "Every Part B regimen changes by at most 1 pt under the relapse prune.",
               all(abs(x) <= 1.0 for x in changes.values()), f(changes)),
     ])
+
+
+CHAPTER = Chapter(
+    number=3, slug='ch03_consolidation', title='Consolidation time and repeated regrowth',
+    volume_title=('Simulating Synaptic Pruning and Ketamine-Like Recovery in Depression: Insights from Consolidation '
+                  'Duration and Iterative Regimens on Resilience and Relapse'),
+    volume_lines=(1623, 2302),
+    summary=('Two questions about the repair step. First, how long the regrown network must be fine-tuned before '
+             'its resilience to extreme internal noise, and to a second pruning hit, settles. Second, whether one '
+             'large regrowth or several smaller rounds, each followed by short fine-tuning, leaves the sturdier '
+             'network.'),
+    doi='10.5281/zenodo.18246390',
+    default_seeds=(42,), profiles=tuple(PROFILES),
+    protocol=protocol, compute=compute, reproduced=reproduced, claims=claims,
+)

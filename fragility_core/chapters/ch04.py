@@ -1,16 +1,20 @@
 """Chapter 4: ketamine-like, SSRI-like and neurosteroid-like treatment from one pruned state."""
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
-from ..claims import Claim, claims_table
-from ..protocol import Protocol
-from ..relapse import battery_with_relapse
-from ..stages import Stages
-from ..store import ResultStore
-from ..stress import BATTERY, COMBINED, EXTREME, evaluate, internal
-from ..tables import pick, summarise
-from ..treatments import drug_off
+from fragility_core.chapters.base import Chapter
+from fragility_core.profiles import PROFILES
+from fragility_core.compare.claims import Claim, claims_table
+from fragility_core.science.protocol import Protocol
+from fragility_core.science.relapse import battery_with_relapse
+from fragility_core.science.stages import Stages
+from fragility_core.store import ResultStore
+from fragility_core.science.stress import BATTERY, COMBINED, EXTREME, evaluate, internal
+from fragility_core.compare.tables import pick, summarise
+from fragility_core.science.acute import arm_networks
 
 ARMS = {"untreated": "Untreated (pruned)", "ketamine": "Ketamine-like", "ssri": "SSRI-like",
         "neurosteroid": "Neurosteroid-like (on)", "neurosteroid-off": "Neurosteroid-like (off)"}
@@ -22,37 +26,36 @@ TABLE2 = {0.0: "No Noise", 0.5: "Moderate (σ=0.5)", 1.0: "High (σ=1.0)", 1.5: 
 CURVE_SIGMAS = tuple(round(0.1 * i, 1) for i in range(26))  # the noise-resilience figure, σ 0–2.5
 
 
-def arm_networks(st: Stages, p: Protocol) -> dict:
-    """Lazy constructors of every arm (all from the same pruned network)."""
-    return {"dense": st.baseline, "untreated": st.pruned, "ketamine": lambda: st.treated(p.ketamine),
-            "ssri": lambda: st.treated(p.ssri), "neurosteroid": lambda: st.treated(p.neurosteroid),
-            "neurosteroid-off": lambda: drug_off(st.treated(p.neurosteroid))}
+def protocol(profile: str, seeds) -> Protocol:
+    return Protocol.for_profile(profile, seeds=seeds)
 
 
-def run(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
+def arms_table(st: Stages) -> pd.DataFrame:
+    return pd.concat([battery_with_relapse(make(), st.task, st.protocol.relapse_fraction, arm=arm)
+                      for arm, make in arm_networks(st).items()], ignore_index=True)
+
+
+def noise_curve_table(st: Stages) -> pd.DataFrame:
+    rows = []
+    for arm, make in arm_networks(st).items():
+        net = make()
+        for sigma in CURVE_SIGMAS:
+            acc = evaluate(net, st.task, internal(sigma))
+            rows += [dict(arm=arm, member=m, seed=s, sigma=sigma, value=float(acc[m]))
+                     for m, s in enumerate(net.seeds)]
+    return pd.DataFrame(rows)
+
+
+def compute(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
     st = Stages(store, protocol, progress=progress)
     p = protocol
-    arms = arm_networks(st, p)
     cfg = {"dense": st.baseline_config(), "untreated": st.pruned_config(),
            **{a: st.treated_config(t) for a, t in (("ketamine", p.ketamine), ("ssri", p.ssri),
                                                     ("neurosteroid", p.neurosteroid))},
            "relapse": p.relapse_fraction, "drug_off": "gain 1, damping 1, ReLU restored", "conditions": BATTERY}
-
-    def noise_curve():
-        rows = []
-        for arm, make in arms.items():
-            net = make()
-            for sigma in CURVE_SIGMAS:
-                acc = evaluate(net, st.task, internal(sigma))
-                rows += [dict(arm=arm, member=m, seed=s, sigma=sigma, value=float(acc[m]))
-                         for m, s in enumerate(net.seeds)]
-        return pd.DataFrame(rows)
-
     return {
-        "arms": store.table("ch04/arms", cfg, lambda: pd.concat(
-            [battery_with_relapse(make(), st.task, p.relapse_fraction, arm=arm) for arm, make in arms.items()],
-            ignore_index=True)),
-        "noise_curve": store.table("ch04/noise_curve", {**cfg, "sigmas": CURVE_SIGMAS}, noise_curve),
+        "arms": store.table("ch04-arms", cfg, partial(arms_table, st)),
+        "noise_curve": store.table("ch04-noise-curve", {**cfg, "sigmas": CURVE_SIGMAS}, partial(noise_curve_table, st)),
     }
 
 
@@ -113,3 +116,19 @@ def claims(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
         Claim("C4.7", "At internal σ 1.0: ketamine-like > neurosteroid-like > SSRI-like.",
               i1["ketamine"] > i1["neurosteroid"] > i1["ssri"], fmt(i1)),
     ])
+
+
+CHAPTER = Chapter(
+    number=4, slug='ch04_mechanisms', title='Three treatment mechanisms from one pruned network',
+    volume_title=('Divergent Mechanisms of Antidepressant Efficacy: A Unified Computational Comparison of '
+                  'Synaptogenesis, Stabilization, and Tonic Inhibition in a Model of Depression'),
+    volume_lines=(2303, 2904),
+    summary=('Identical copies of one pruned network receive three stylised treatments: structural regrowth '
+             '(ketamine-like), slow low-rate retraining under a fading noise schedule (SSRI-like) and tonic '
+             'inhibition with a saturating activation (neurosteroid-like). The arms are compared on efficacy, on '
+             'resilience across internal-noise levels, and on how much they lose when a further share of weights '
+             'is pruned away.'),
+    doi='10.5281/zenodo.18290014',
+    default_seeds=(42,), profiles=tuple(PROFILES),
+    protocol=protocol, compute=compute, reproduced=reproduced, claims=claims,
+)

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..acute import TREATED, acute_table
-from ..claims import Claim, claims_table
-from ..protocol import Protocol
-from ..stages import Stages
-from ..store import ResultStore
-from ..stress import BIASED, COMBINED, EXTREME, internal
-from ..tables import grid_rows, key_row, pick, series_stat, stat, summarise
+from fragility_core.chapters.base import Chapter
+from fragility_core.profiles import PROFILES
+from fragility_core.science.acute import TEN_SEEDS, TREATED, acute_protocol, acute_table
+from fragility_core.compare.claims import Claim, claims_table
+from fragility_core.science.protocol import Protocol
+from fragility_core.science.stages import Stages
+from fragility_core.store import ResultStore
+from fragility_core.science.stress import BIASED, COMBINED, EXTREME, internal
+from fragility_core.compare.tables import grid_rows, key_row, pick, series_stat, stat, summarise
 
 ROWS = {"untreated": "Untreated (pruned)", "ketamine": "Ketamine-like", "ssri": "SSRI-like",
         "neurosteroid": "Neurosteroid-like"}
@@ -26,9 +28,12 @@ RANKED = {COMBINED.name: "higher", EXTREME.name: "higher", BIASED.name: "higher"
           "relapse drop": "lower"}
 
 
-def run(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
-    st = Stages(store, protocol, progress=progress)
-    return {"acute": acute_table(store, st, "ch05/acute")}
+def protocol(profile: str, seeds) -> Protocol:
+    return acute_protocol(profile, seeds, gain=True)
+
+
+def compute(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
+    return {"acute": acute_table(store, Stages(store, protocol, progress=progress))}
 
 
 def per_seed_difference(acute: pd.DataFrame, a: tuple[str, str], b: tuple[str, str]) -> pd.Series:
@@ -128,3 +133,16 @@ def claims(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
         Claim("C5.7", "The rank order of the arms is the same in every seed, for every outcome.", all_same,
               "; ".join(f"{r['outcome']}: {r['seeds with the same ranking']}" for _, r in ranks.iterrows())),
     ])
+
+
+CHAPTER = Chapter(
+    number=5, slug='ch05_manic_switch', title='Excitability gain and the manic-switch proxies',
+    volume_title=('Modeling Antidepressant-Induced Manic Switch in a Unified Computational Framework: Insights from '
+                  'Ketamine, SSRIs, and Neurosteroids'),
+    volume_lines=(2905, 3452),
+    summary=('The three treatments of the previous chapter gain an excitability multiplier and are repeated over '
+             'ten seeds. Two proxies for the risk of a switch into mania are added: accuracy when the internal '
+             'noise is biased upwards, and the mean size of the hidden activations.'),
+    default_seeds=TEN_SEEDS, profiles=tuple(PROFILES),
+    protocol=protocol, compute=compute, reproduced=reproduced, claims=claims,
+)

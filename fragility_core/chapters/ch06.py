@@ -1,19 +1,23 @@
 """Chapter 6: the three mechanisms without gain (ten seeds, per-seed data) and an eight-cycle chronic-stress course."""
 from __future__ import annotations
 
+from functools import partial
+
 from dataclasses import asdict, replace
 
 import pandas as pd
 
-from ..acute import TREATED, acute_table, arm_networks
-from ..claims import Claim, claims_table
-from ..longitudinal import MAINTENANCE, ChronicStress, chronic_course, relapse_summary
-from ..protocol import Protocol
-from ..stages import Stages
-from ..store import ResultStore
-from ..stress import COMBINED, EXTREME
-from ..tables import grid_rows, key_row, pick, series_stat, stat, summarise
-from .ch05 import NOISE_COLUMNS, ROWS, per_seed_difference
+from fragility_core.chapters.base import Chapter
+from fragility_core.profiles import PROFILES
+from fragility_core.science.acute import TEN_SEEDS, TREATED, acute_protocol, acute_table, arm_networks
+from fragility_core.compare.claims import Claim, claims_table
+from fragility_core.science.longitudinal import MAINTENANCE, ChronicStress, chronic_course, relapse_summary
+from fragility_core.science.protocol import Protocol
+from fragility_core.science.stages import Stages
+from fragility_core.store import ResultStore
+from fragility_core.science.stress import COMBINED, EXTREME
+from fragility_core.compare.tables import grid_rows, key_row, pick, series_stat, stat, summarise
+from fragility_core.chapters.ch05 import NOISE_COLUMNS, ROWS, per_seed_difference
 
 EFFICACY_COLUMNS = {"sparsity (weights only)": "Sparsity (%)", "clean": "Clean (%)", "standard": "Standard (%)",
                     COMBINED.name: "Combined Stress (%)"}
@@ -21,18 +25,27 @@ SHORT = {"ketamine": "Ketamine", "ssri": "SSRI", "neurosteroid": "Neurosteroid"}
 COURSE = ChronicStress()
 
 
-def run(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
+def protocol(profile: str, seeds) -> Protocol:
+    return acute_protocol(profile, seeds, gain=False, per_seed_data=True)
+
+
+def maintenance(p: Protocol, arm: str):
+    return replace(MAINTENANCE[arm], epochs=p.epochs(MAINTENANCE[arm].epochs))
+
+
+def course_table(st: Stages, arm: str) -> pd.DataFrame:
+    return chronic_course(arm_networks(st)[arm](), st.task, maintenance(st.protocol, arm), COURSE,
+                          purpose=f"{arm}-chronic", progress=st.progress)
+
+
+def compute(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
     st = Stages(store, protocol, progress=progress)
-    arms = arm_networks(st)
-    out = {"acute": acute_table(store, st, "ch06/acute")}
+    out = {"acute": acute_table(store, st)}
     courses = []
     for arm in TREATED:  # one stage per arm: an interrupted course loses at most one arm's work
-        maintenance = replace(MAINTENANCE[arm], epochs=protocol.epochs(MAINTENANCE[arm].epochs))
-        cfg = {"parent": st.treated_config(getattr(protocol, arm)), "maintenance": asdict(maintenance),
+        cfg = {"parent": st.treated_config(getattr(protocol, arm)), "maintenance": asdict(maintenance(protocol, arm)),
                "course": asdict(COURSE)}
-        compute = lambda arm=arm, maintenance=maintenance: chronic_course(  # noqa: E731
-            arms[arm](), st.task, maintenance, COURSE, purpose=f"{arm}-chronic", progress=progress)
-        courses.append(store.table(f"ch06/course-{arm}", cfg, compute).assign(arm=arm))
+        courses.append(store.table(f"ch06-course-{arm}", cfg, partial(course_table, st, arm)).assign(arm=arm))
     out["course"] = pd.concat(courses, ignore_index=True)
     return out
 
@@ -143,3 +156,17 @@ def claims(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
         Claim("C6.8", "Relapsed seeds: ketamine-like fewest, SSRI-like most.",
               n_rel["ketamine"] <= n_rel["neurosteroid"] <= n_rel["ssri"], ", ".join(f"{a} {x}/10" for a, x in n_rel.items())),
     ])
+
+
+CHAPTER = Chapter(
+    number=6, slug='ch06_longitudinal', title='Durability under chronic stress',
+    volume_title=('Structural Rebuilding Confers Superior Long-Term Resilience: A Unified Multi-Mechanism Computational '
+                  'Comparison of Antidepressants in Chronic Stress'),
+    volume_lines=(3453, 4029),
+    summary=('After the acute comparison over ten seeds, each treated network goes through repeated cycles of '
+             'further pruning, each followed by maintenance matched to its mechanism. Combined-stress accuracy is '
+             'followed cycle by cycle, and a network counts as relapsed when it falls below a fixed threshold.'),
+    doi='10.5281/zenodo.18295517',
+    default_seeds=TEN_SEEDS, profiles=tuple(PROFILES),
+    protocol=protocol, compute=compute, reproduced=reproduced, claims=claims,
+)

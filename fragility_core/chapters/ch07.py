@@ -1,21 +1,25 @@
 """Chapter 7: chapter 5's acute comparison, then maintenance under a mood stabiliser, withdrawal and decay."""
 from __future__ import annotations
 
+from functools import partial
+
 from dataclasses import asdict
 
 import pandas as pd
 
-from ..acute import TREATED, acute_table, arm_configs, arm_networks
-from ..claims import Claim, claims_table
-from ..mood_stabiliser import DECAY_RATES, Discontinuation, decayed_protection, withdraw
-from ..network import EnsembleMLP
-from ..protocol import Protocol
-from ..stages import Stages
-from ..store import ResultStore
-from ..stress import BIASED, COMBINED, EXTREME, evaluate, internal
-from ..tables import grid_rows, key_row, pick, stat, summarise
-from ..training import TrainSpec, train
-from .ch05 import RISK_COLUMNS, ROWS
+from fragility_core.chapters.base import Chapter
+from fragility_core.profiles import PROFILES
+from fragility_core.science.acute import TEN_SEEDS, TREATED, acute_protocol, acute_table, arm_configs, arm_networks
+from fragility_core.compare.claims import Claim, claims_table
+from fragility_core.science.mood_stabiliser import DECAY_RATES, Discontinuation, decayed_protection, withdraw
+from fragility_core.models.mlp import EnsembleMLP
+from fragility_core.science.protocol import Protocol
+from fragility_core.science.stages import Stages
+from fragility_core.store import ResultStore
+from fragility_core.science.stress import BIASED, COMBINED, EXTREME, evaluate, internal
+from fragility_core.compare.tables import grid_rows, key_row, pick, stat, summarise
+from fragility_core.science.training import TrainSpec, train
+from fragility_core.chapters.ch05 import RISK_COLUMNS, ROWS
 
 EFFICACY_COLUMNS = {"sparsity (weights only)": "Sparsity (%)", "clean": "Clean (%)", "standard": "Standard (%)",
                     COMBINED.name: "Combined (%)"}
@@ -31,40 +35,55 @@ GUIDANCE = "Durability & Post-Discontinuation Stability"  # Table 5's column gro
 COURSE = Discontinuation()
 
 
-def run(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
-    """The acute table is chapter 5's (same protocol, same stages); the course is this chapter's."""
+def protocol(profile: str, seeds) -> Protocol:
+    return acute_protocol(profile, seeds, gain=True)
+
+
+def segments(st: Stages) -> list[tuple[int, int, int, dict]]:
+    """The cuts of one cumulative maintenance run: (published length, start epoch, end epoch, config)."""
+    out, start, cfg = [], 0, {"parent": arm_configs(st), "protection": 1.0}
+    for published_d in COURSE.durations:
+        end = st.protocol.epochs(published_d)
+        cfg = {"parent": cfg, "start": start, "end": end, "lr": COURSE.lr}
+        out.append((published_d, start, end, cfg))
+        start = end
+    return out
+
+
+def maintenance_state(store: ResultStore, st: Stages, i: int) -> dict:
+    """Network and Adam state after cut ``i`` of the maintenance run, chained on cut ``i - 1``."""
+    _, start, end, cfg = segments(st)[i]
+
+    def compute():
+        if i == 0:
+            arms = arm_networks(st)
+            net = EnsembleMLP.concat([arms[a]() for a in TREATED])
+            net.protection.fill_(1.0)
+            carry: dict = {}
+        else:
+            prev = maintenance_state(store, st, i - 1)
+            net, carry = EnsembleMLP.from_state(prev["net"], device=store.device), {"adam": prev["adam"]}
+        spec = TrainSpec(epochs=end - start, lr=COURSE.lr)
+        train(net, st.task.train.x, st.task.train.y, spec, purpose=f"maintenance-{start}-{end}",
+              progress=st.progress, desc=f"maintenance {start}→{end} epochs", carry=carry)
+        return {"net": net.to_state(), "adam": carry["adam"]}
+    return store.state(f"ch07-maintenance-{end}", cfg, compute)
+
+
+def withdrawal_after(store: ResultStore, st: Stages, i: int) -> pd.DataFrame:
+    published_d, _, end, _ = segments(st)[i]
+    net = EnsembleMLP.from_state(maintenance_state(store, st, i)["net"], device=store.device)
+    return withdrawal_table(net, st, published_d, end)
+
+
+def compute(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
+    """The acute table is chapter 5's (same protocol, same stage); the course is this chapter's."""
     st = Stages(store, protocol, progress=progress)
-    out = {"acute": acute_table(store, st, "ch05/acute")}
-    durations = tuple(protocol.epochs(d) for d in COURSE.durations)
-    arms = arm_networks(st)
+    out = {"acute": acute_table(store, st)}
     parts = []
-    previous: tuple[int, dict] = (0, {"parent": arm_configs(st), "protection": 1.0})
-
-    def segment(start: int, end: int, cfg: dict, parent):
-        """Maintenance from epoch ``start`` to ``end``: network and Adam state, chained on the previous segment."""
-        def compute():
-            if parent is None:
-                net = EnsembleMLP.concat([arms[a]() for a in TREATED])
-                net.protection.fill_(1.0)
-                carry: dict = {}
-            else:
-                prev = parent()
-                net, carry = EnsembleMLP.from_state(prev["net"], device=store.device), {"adam": prev["adam"]}
-            spec = TrainSpec(epochs=end - start, lr=COURSE.lr)
-            train(net, st.task.train.x, st.task.train.y, spec, purpose=f"maintenance-{start}-{end}",
-                  progress=progress, desc=f"maintenance {start}→{end} epochs", carry=carry)
-            return {"net": net.to_state(), "adam": carry["adam"]}
-        return lambda: store.state(f"ch07-maintenance-{end}", cfg, compute)
-
-    parent = None
-    for i, (published_d, d) in enumerate(zip(COURSE.durations, durations)):
-        cfg = {"parent": previous[1], "start": previous[0], "end": d, "lr": COURSE.lr}
-        current = segment(previous[0], d, cfg, parent)
-        table_cfg = {**cfg, "course": asdict(COURSE)}
-        parts.append(store.table(f"ch07/withdrawal-{published_d}", table_cfg,
-                                 lambda current=current, pd_=published_d, d=d: withdrawal_table(
-                                     EnsembleMLP.from_state(current()["net"], device=store.device), st, pd_, d)))
-        parent, previous = current, (d, cfg)
+    for i, (published_d, _, _, cfg) in enumerate(segments(st)):
+        parts.append(store.table(f"ch07-withdrawal-{published_d}", {**cfg, "course": asdict(COURSE)},
+                                 partial(withdrawal_after, store, st, i)))
     out["withdrawal"] = pd.concat(parts, ignore_index=True)
     return out
 
@@ -171,3 +190,18 @@ def claims(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
               all(p["ketamine"] <= min(p["ssri"], p["neurosteroid"]) for p in uniform.values()),
               "; ".join(f"{k}: " + ", ".join(f"{a} {x:.0f} %" for a, x in p.items()) for k, p in uniform.items())),
     ])
+
+
+CHAPTER = Chapter(
+    number=7, slug='ch07_mood_stabiliser', title='Mood-stabiliser maintenance and withdrawal',
+    volume_title=('Modeling Antidepressant-Induced Manic Switch and Longitudinal Relapse: A Unified Pruning Framework '
+                  "Highlights Glutamatergics' Disease-Modifying Potential"),
+    volume_lines=(4030, 4706),
+    summary=('The acute battery of the manic-switch chapter is followed by maintenance under a mood-stabiliser '
+             "wrapper for several durations. The drug is then withdrawn, the stabiliser's protection decays at an "
+             'arm-specific rate, and a manic relapse is counted when biased-noise accuracy drops below a '
+             'threshold.'),
+    doi='10.5281/zenodo.18298989',
+    default_seeds=TEN_SEEDS, profiles=tuple(PROFILES),
+    protocol=protocol, compute=compute, reproduced=reproduced, claims=claims,
+)

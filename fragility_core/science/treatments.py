@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .connectivity import accumulate_gradient, regrow
-from .data import Split
-from .network import EnsembleMLP
-from .training import Ramp, TrainSpec, train
-from .validate import check_choice, check_fraction, check_positive
+from fragility_core.science.connectivity import accumulate_gradient, regrow
+from fragility_core.science.data import Split
+from fragility_core.models.mlp import EnsembleMLP
+from fragility_core.science.training import Ramp, TrainSpec, train
+from fragility_core.validate import check_choice, check_fraction, check_positive
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,6 @@ class Untreated:
 
 
 Treatment = Ketamine | ChronicKetamine | SSRI | Neurosteroid | Untreated
-ARMS = {"untreated": Untreated, "ketamine": Ketamine, "ssri": SSRI, "neurosteroid": Neurosteroid}
 
 
 def treat(net: EnsembleMLP, treatment: Treatment, train_set: Split, *, progress: bool = True,

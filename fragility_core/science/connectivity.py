@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 import torch
 
-from .network import EnsembleMLP
-from .rng import generator
-from .validate import check_choice, check_fraction, check_positive
+from fragility_core.models.mlp import EnsembleMLP
+from fragility_core.rng import generator
+from fragility_core.validate import check_choice, check_fraction, check_positive
 
 
 def _count(fraction: float, n: torch.Tensor) -> torch.Tensor:
@@ -33,14 +33,13 @@ def _select_lowest(score: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def prune_magnitude(net: EnsembleMLP, fraction: float, scope: str = "layer") -> list[torch.Tensor]:
+def prune_magnitude(net: EnsembleMLP, fraction: float) -> list[torch.Tensor]:
     """Remove the smallest-|w| ``floor(fraction · n_active)`` weights of every layer, per member.
 
     From a dense net with fraction 0.95 this keeps 5 % of every weight matrix; applied again
     (the relapse test) it removes ``fraction`` of what survives. Returns the removed sites per layer.
     """
     check_fraction("fraction", fraction)
-    check_choice("scope", scope, ("layer",))
     removed = []
     for k, w in enumerate(net.weights):
         active = net.active(k)
@@ -75,7 +74,7 @@ def accumulate_gradient(net: EnsembleMLP, x: torch.Tensor, y: torch.Tensor, *, b
     Batches come from one fresh shuffle of the training set per member (cycling if the set is small).
     """
     check_positive("batches", batches)
-    from .training import batch_indices, member_inputs  # local import: training imports connectivity
+    from fragility_core.science.training import batch_indices, member_inputs  # local import: training imports connectivity
 
     gens = [generator(s, purpose, "shuffle") for s in net.seeds]
     order = batch_indices(gens, x.shape[-2], batch_size, device=net.device, min_batches=batches)

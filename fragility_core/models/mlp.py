@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .validate import check_seeds, resolve_device
+from fragility_core.validate import check_seeds, resolve_device
 
 LAYER_SIZES = (2, 512, 512, 256, 4)
 
@@ -217,6 +217,4 @@ class EnsembleMLP(nn.Module):
         for name, v in t.items():
             if not name.startswith(("weights.", "biases.")):
                 net.register_buffer(name, v.to(dev, copy=True))
-        if "protection" not in t:  # states saved before the mood stabiliser existed
-            net.register_buffer("protection", torch.zeros(len(net.seeds), device=dev))
         return net

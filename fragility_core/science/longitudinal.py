@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .connectivity import prune_magnitude, sparsity
-from .data import BlobTask
-from .network import EnsembleMLP
-from .stress import COMBINED, StressCondition, evaluate
-from .training import Ramp, TrainSpec, train
-from .validate import check_fraction, check_positive
+from fragility_core.science.connectivity import prune_magnitude, sparsity
+from fragility_core.science.data import BlobTask
+from fragility_core.models.mlp import EnsembleMLP
+from fragility_core.science.stress import COMBINED, StressCondition, evaluate
+from fragility_core.science.training import Ramp, TrainSpec, train
+from fragility_core.validate import check_fraction, check_positive
 
 
 @dataclass(frozen=True)

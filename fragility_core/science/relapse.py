@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .connectivity import prune_magnitude
-from .data import BlobTask
-from .network import EnsembleMLP
-from .stress import COMBINED, StressCondition, evaluate
-from .validate import check_fraction
+from fragility_core.science.connectivity import prune_magnitude
+from fragility_core.science.data import BlobTask
+from fragility_core.models.mlp import EnsembleMLP
+from fragility_core.science.stress import COMBINED, StressCondition, evaluate
+from fragility_core.validate import check_fraction
 
 
 def relapse_test(net: EnsembleMLP, task: BlobTask, fraction: float = 0.4,
@@ -42,7 +42,7 @@ def relapse_metrics(df: pd.DataFrame) -> pd.DataFrame:
 def battery_with_relapse(net: EnsembleMLP, task: BlobTask, fraction: float = 0.4, conditions=None,
                          **labels) -> pd.DataFrame:
     """The stress battery (extreme stress included) and the relapse test, one tidy table."""
-    from .stress import BATTERY, stress_battery
+    from fragility_core.science.stress import BATTERY, stress_battery
     conditions = BATTERY if conditions is None else tuple(conditions)
     return pd.concat([stress_battery(net, task, conditions, **labels),
                       relapse_metrics(relapse_test(net, task, fraction, **labels))], ignore_index=True)

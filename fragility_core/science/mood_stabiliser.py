@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .network import EnsembleMLP
-from .treatments import drug_off
-from .validate import check_fraction, check_positive
+from fragility_core.models.mlp import EnsembleMLP
+from fragility_core.science.treatments import drug_off
+from fragility_core.validate import check_fraction, check_positive
 
 # Per-arm decay rate of the stabiliser per step after withdrawal, as published (chapter 7 Methods)
 DECAY_RATES = {"ketamine": 0.002, "ssri": 0.015, "neurosteroid": 0.008}

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import torch
 from tqdm.std import tqdm  # plain text bars: no ipywidgets needed in notebooks
 
-from .network import EnsembleMLP, InternalNoise
-from .rng import generator
-from .validate import check_positive
+from fragility_core.models.mlp import EnsembleMLP, InternalNoise
+from fragility_core.rng import generator
+from fragility_core.validate import check_positive
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from .connectivity import prune_magnitude
-from .data import BlobTask
-from .network import EnsembleMLP
-from .stress import BATTERY, StressCondition, stress_battery
+from fragility_core.science.connectivity import prune_magnitude
+from fragility_core.science.data import BlobTask
+from fragility_core.models.mlp import EnsembleMLP
+from fragility_core.science.stress import BATTERY, StressCondition, stress_battery
 
 
 def sparsity_sweep(baseline: EnsembleMLP, task: BlobTask, levels: Sequence[float],

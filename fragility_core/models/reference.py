@@ -8,8 +8,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .network import LAYER_SIZES
-from .rng import generator
+from fragility_core.models.mlp import LAYER_SIZES
+from fragility_core.rng import generator
 
 
 def reference_mlp(seed: int, sizes=LAYER_SIZES) -> nn.Sequential:

@@ -4,11 +4,11 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import asdict, dataclass, replace
 
-from .data import TaskSpec
-from .profiles import Profile, get_profile
-from .training import TrainSpec
-from .treatments import SSRI, ChronicKetamine, Ketamine, Neurosteroid
-from .validate import check_fraction, check_seeds
+from fragility_core.science.data import TaskSpec
+from fragility_core.profiles import Profile, get_profile
+from fragility_core.science.training import TrainSpec
+from fragility_core.science.treatments import SSRI, ChronicKetamine, Ketamine, Neurosteroid
+from fragility_core.validate import check_fraction, check_seeds
 
 # The sparsity sweep: the published grid {0, 50, 70, 80, 90, 95, 97, 99} plus 85 and half-point steps
 # through 90–95 % so that the cliff is located, not bracketed (protocol decision A14).

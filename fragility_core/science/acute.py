@@ -6,21 +6,21 @@ with per-seed data.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import pandas as pd
 
-from .network import EnsembleMLP
-from .protocol import Protocol
-from .relapse import battery_with_relapse
-from .stages import Stages
-from .store import ResultStore
-from .stress import BATTERY, BIASED, modulation_metrics
-from .training import Ramp, TrainSpec
-from .treatments import SSRI, Ketamine, Neurosteroid, drug_off
+from fragility_core.models.mlp import EnsembleMLP
+from fragility_core.science.protocol import Protocol
+from fragility_core.science.relapse import battery_with_relapse
+from fragility_core.science.stages import Stages
+from fragility_core.store import ResultStore
+from fragility_core.science.stress import BATTERY, BIASED, modulation_metrics
+from fragility_core.science.training import Ramp, TrainSpec
+from fragility_core.science.treatments import SSRI, Ketamine, Neurosteroid, drug_off
 
 TEN_SEEDS = tuple(range(10))
 ACUTE_CONDITIONS = (*BATTERY, BIASED)  # BATTERY includes extreme stress (σ 2.5)
-ARMS = ("dense", "untreated", "ketamine", "ssri", "neurosteroid", "neurosteroid-off")
 TREATED = ("ketamine", "ssri", "neurosteroid")
 
 
@@ -50,14 +50,17 @@ def arm_configs(st: Stages) -> dict:
             "conditions": ACUTE_CONDITIONS}
 
 
-def acute_table(store: ResultStore, st: Stages, name: str) -> pd.DataFrame:
+def acute_battery(st: Stages) -> pd.DataFrame:
     """Per arm × seed: the battery (+ extreme, biased), relapse before/after/drop, activation and gain."""
-    def compute():
-        parts = []
-        for arm, make in arm_networks(st).items():
-            net = make()
-            parts.append(battery_with_relapse(net, st.task, st.protocol.relapse_fraction, ACUTE_CONDITIONS, arm=arm))
-            parts.append(modulation_metrics(net, st.task, arm=arm))
-        return pd.concat(parts, ignore_index=True)
+    parts = []
+    for arm, make in arm_networks(st).items():
+        net = make()
+        parts.append(battery_with_relapse(net, st.task, st.protocol.relapse_fraction, ACUTE_CONDITIONS, arm=arm))
+        parts.append(modulation_metrics(net, st.task, arm=arm))
+    return pd.concat(parts, ignore_index=True)
 
-    return store.table(name, arm_configs(st), compute)
+
+def acute_table(store: ResultStore, st: Stages) -> pd.DataFrame:
+    """The acute comparison as a stage; chapters running the same protocol share it (same key)."""
+    name = "acute-per-seed-data" if st.protocol.per_seed_data else "acute"
+    return store.table(name, arm_configs(st), partial(acute_battery, st))

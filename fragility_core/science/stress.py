@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
-from .connectivity import nonzero_parameters, sparsity
-from .data import BlobTask
-from .network import EnsembleMLP, InternalNoise
-from .rng import generator
-from .validate import check_choice, check_positive
+from fragility_core.science.connectivity import nonzero_parameters, sparsity
+from fragility_core.science.data import BlobTask
+from fragility_core.models.mlp import EnsembleMLP, InternalNoise
+from fragility_core.rng import generator
+from fragility_core.validate import check_choice, check_positive
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from .validate import check_positive
+from fragility_core.validate import check_positive
 
 CENTRES = torch.tensor([[-3.0, -3.0], [3.0, 3.0], [-3.0, 3.0], [3.0, -3.0]])
 N_CLASSES = 4
@@ -20,9 +20,6 @@ class Split:
 
     def __len__(self) -> int:
         return self.y.shape[-1]
-
-    def to(self, device: torch.device | str) -> "Split":
-        return Split(self.x.to(device), self.y.to(device))
 
 
 def make_blobs(n: int, sigma: float, seed: int) -> Split:
@@ -70,9 +67,6 @@ class BlobTask:
         if name not in ("train", "standard", "clean"):
             raise ValueError(f"split must be 'train', 'standard' or 'clean', got {name!r}")
         return getattr(self, name)
-
-    def to(self, device: torch.device | str) -> "BlobTask":
-        return BlobTask(self.spec, self.train.to(device), self.standard.to(device), self.clean.to(device))
 
     @classmethod
     def per_member(cls, specs: "list[TaskSpec]") -> "BlobTask":

@@ -1,0 +1,156 @@
+"""The book: chapter pages executed with papermill, stale pages flagged, the site built with jupyter-book.
+
+Only the published run of a chapter (profile ``paper``, the volume's seeds) writes ``book/chapters/``; every
+other run's page goes under ``_build/notebooks/<run name>/``. A page is executed into a temporary file and moved
+into place only when it completed, so an interrupted run never leaves a damaged page in the book.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+from fragility_core.chapters import CHAPTERS, Chapter, reproduced_chapters
+from fragility_core.runs import Run
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+FLAG_TAG = "stale-flag"
+
+
+def tidy_executed(path: Path, heading: str | None = None) -> None:
+    """Hide the injected parameter cell (fixed id), drop the timing metadata papermill writes, so a
+    re-run changes the file only if its content does, and (if given) put ``heading`` in the page-title cell."""
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if heading is not None and "page-title" in tags:
+            cell.source = f"# {heading}"
+        if "injected-parameters" in tags:
+            cell.id = "injected-parameters"   # papermill draws a random id
+            if "remove-cell" not in tags:
+                cell.metadata["tags"] = [*tags, "remove-cell"]
+    nbformat.write(nb, path)
+
+
+def execute(source: Path, target: Path, parameters: dict, *, progress: bool = False,
+            heading: str | None = None) -> Path:
+    """Execute ``source`` with papermill into ``target``, replacing it only once execution has finished."""
+    import papermill  # imported late: bad parameters fail before the heavy import
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".ipynb")
+    os.close(fd)
+    try:
+        papermill.execute_notebook(str(source), tmp, cwd=str(ROOT), progress_bar=progress, kernel_name="python3",
+                                   parameters=parameters)
+        tidy_executed(Path(tmp), heading)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
+def page_dir(run: Run, root: Path = ROOT) -> Path:
+    return root / "book" / "chapters" if run.is_published_run else root / "_build" / "notebooks" / run.name
+
+
+def render_chapter(run: Run, *, output_dir: str | Path | None = None, progress: bool = False,
+                   compute: bool = False) -> Path:
+    """The chapter's page from its stored tables (``compute=True`` lets the kernel compute what is missing)."""
+    target = Path(output_dir or page_dir(run)) / run.chapter.page
+    results_dir = str(run.results_dir.resolve()) if run.results_dir.is_absolute() else str(run.results_dir)
+    return execute(NOTEBOOKS / run.chapter.notebook, target,
+                   dict(profile=run.profile, seeds=list(run.seeds), device=run.device, results_dir=results_dir,
+                        progress=progress, compute=compute), progress=progress)
+
+
+def render_published_page(chapter: Chapter, output_dir: str | Path | None = None) -> Path:
+    """The page of a chapter not reproduced yet: its published values, from the data file."""
+    target = Path(output_dir or ROOT / "book" / "chapters") / chapter.page
+    return execute(NOTEBOOKS / "published_chapter.ipynb", target,
+                   {"chapter": chapter.number, "title": chapter.title},
+                   heading=f"Chapter {chapter.number}: {chapter.title}")
+
+
+def render_scorecard(*, profile: str = "paper", results_dir: str | Path = "results",
+                     output_dir: str | Path | None = None) -> Path:
+    target = Path(output_dir or (ROOT / "book" if profile == "paper" else ROOT / "_build" / "notebooks" / profile))
+    results_dir = str(Path(results_dir).resolve()) if Path(results_dir).is_absolute() else str(results_dir)
+    return execute(NOTEBOOKS / "scorecard.ipynb", target / "scorecard.ipynb",
+                   dict(profile=profile, results_dir=results_dir))
+
+
+# --- stale pages ------------------------------------------------------------------------------------
+def _flag_cell(message: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_markdown_cell(
+        ":::{danger} STALE — these numbers are not what the current code computes\n" + message + "\n:::")
+    cell.metadata["tags"] = [FLAG_TAG]
+    cell.id = FLAG_TAG
+    return cell
+
+
+def flag_page(path: Path, message: str | None) -> bool:
+    """Put (``message``) or remove (``None``) the stale flag at the top of an executed page; True if changed."""
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells if FLAG_TAG not in c.metadata.get("tags", [])]
+    if message is not None:
+        first = 1 if cells and cells[0].cell_type == "markdown" and cells[0].source.startswith("#") else 0
+        cells.insert(first, _flag_cell(message))
+    if [c.source for c in cells] == [c.source for c in nb.cells]:
+        return False
+    nb.cells = cells
+    nbformat.write(nb, path)
+    return True
+
+
+def stale_tables(run: Run) -> list[str]:
+    return [f"{r.name} ({r.status})" for r in run.status() if r.status != "fresh"]
+
+
+def flag_stale_pages(results_dir: str | Path = "results", root: Path = ROOT) -> dict[str, list[str]]:
+    """Flag every committed chapter page whose stored tables are not fresh for the current code (and the
+    scorecard if any is); unflag pages that are fresh again. Returns the stale tables per chapter."""
+    stale = {}
+    for chapter in reproduced_chapters():
+        run = Run.of(chapter, profile="paper", results_dir=results_dir)
+        page = root / "book" / "chapters" / chapter.page
+        tables = stale_tables(run)
+        if tables:
+            stale[chapter.key] = tables
+        if page.exists():
+            flag_page(page, None if not tables else (
+                "The results of this chapter were computed by an earlier version of the code: "
+                + ", ".join(tables) + ". Every number on this page that depends on them is out of date until the "
+                "chapter is run again (`fragility run " + chapter.key + "`)."))
+    card = root / "book" / "scorecard.ipynb"
+    if card.exists():
+        flag_page(card, None if not stale else (
+            "The results of chapter(s) " + ", ".join(stale) + " are stale for the current code; their counts below "
+            "are out of date until they are run again."))
+    return stale
+
+
+def build(root: Path = ROOT, *, clean: bool = True, results_dir: str | Path = "results") -> int:
+    """Flag stale pages, then ``jupyter-book build`` (warnings are errors) into ``_build/html``."""
+    for key, tables in flag_stale_pages(results_dir, root).items():
+        print(f"{key}: STALE for the current code ({', '.join(tables)}); its page is flagged", file=sys.stderr)
+    if clean:
+        shutil.rmtree(root / "_build" / "html", ignore_errors=True)
+        shutil.rmtree(root / "_build" / ".doctrees", ignore_errors=True)
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(root), "-W", "-n", "--keep-going"]
+    return subprocess.call(cmd)
+
+
+def unreproduced() -> list[Chapter]:
+    return [c for c in CHAPTERS.values() if not c.is_reproduced]

@@ -1,0 +1,57 @@
+"""The chapter interface (the registry of chapters is the package, :mod:`fragility_core.chapters`).
+
+A chapter is one module under ``fragility_core/chapters/`` that defines ``CHAPTER = Chapter(...)``: what the
+book says about it, its published seeds, what it needs, and four functions:
+
+- ``protocol(profile, seeds)`` -> its own frozen config (each chapter interprets the profile names itself);
+- ``compute(store, config, progress=...)`` -> ``{name: tidy table}``, every table a stage of the store;
+- ``reproduced(tables)`` -> our numbers under the published keys (table, row, column);
+- ``claims(tables)`` -> the chapter's claims as predicates with verdicts.
+
+A chapter without ``compute`` shows its published values only. The command line, the notebooks, the scorecard,
+the benchmarks and the tests all iterate :data:`CHAPTERS`; nothing else lists chapters (the table of contents
+holds one line per page).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+
+
+@dataclass(frozen=True)
+class Chapter:
+    number: int
+    slug: str                      # notebook and page name
+    title: str                     # our short title
+    volume_title: str              # the chapter's title as published
+    volume_lines: tuple[int, int]  # where the chapter lies in the volume's text (1-based, inclusive)
+    summary: str                   # in our own words; no published numbers here
+    doi: str | None = None         # the chapter's own Zenodo record, where it has one
+    default_seeds: tuple[int, ...] = ()
+    profiles: tuple[str, ...] = ()  # the profile names this chapter accepts; the first is the default
+    needs: frozenset[str] = frozenset()   # e.g. {"llm"} (an extra to install) or {"cuda"}
+    protocol: Callable[[str, tuple[int, ...]], Any] | None = None
+    compute: Callable[..., dict[str, pd.DataFrame]] | None = None
+    reproduced: Callable[[dict[str, pd.DataFrame]], pd.DataFrame] | None = None
+    claims: Callable[[dict[str, pd.DataFrame]], pd.DataFrame] | None = None
+
+    @property
+    def key(self) -> str:
+        return f"ch{self.number:02d}"
+
+    @property
+    def is_reproduced(self) -> bool:
+        return self.compute is not None
+
+    @property
+    def notebook(self) -> str:
+        """The notebook under ``notebooks/`` that renders this chapter's page."""
+        return f"{self.slug}.ipynb" if self.is_reproduced else "published_chapter.ipynb"
+
+    @property
+    def page(self) -> str:
+        return f"{self.slug}.ipynb"

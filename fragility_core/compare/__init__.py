@@ -1,0 +1,1 @@
+"""The comparison layer: published values and verdicts, claims, summary tables, page helpers."""

@@ -1,0 +1,261 @@
+"""The stage store: every stage is addressed by a key over its config, its code and its platform.
+
+Layout under ``root`` (one root per profile and seed set, e.g. ``results/paper``)::
+
+    stages/<name>/<key>.csv + <key>.manifest.json     tidy tables, committed
+    .state/<name>/<key>.pt  + <key>.manifest.json     model states (networks, adapters), never committed
+
+A stage's **key** hashes its config (which nests its parents' configs or keys), the digest of the science code
+its computation can reach (:mod:`.codehash`), the torch version and the device type. A stage is loaded only
+when a manifest for exactly that key exists and the SHA-256 of its file matches the manifest; otherwise it is
+computed. So changed science code, another seed set or a damaged file is never served as current. Shared
+stages (the same computation in several chapters) have the same key and are computed once. The manifest is
+written last: a present manifest describes a complete file.
+
+Modes: ``compute`` (load or compute), ``plan`` (compute nothing; record each table's status: fresh, stale,
+damaged or missing) and ``load`` (serve what a chapter's index last recorded, stale or not, for pages that
+must say so).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+import torch
+
+from fragility_core import __version__
+from fragility_core.store.codehash import code_digest
+
+KEY_CHARS = 20
+STATUSES = ("fresh", "stale", "damaged", "missing")
+
+
+class MissingStage(LookupError):
+    """A table a page needs was never computed for this run."""
+
+
+class ModelKind(Protocol):
+    """What the store needs of a model class: a state of tensors and plain containers, and back."""
+
+    def to_state(self) -> dict: ...
+
+    @classmethod
+    def from_state(cls, state: dict, device: str | torch.device = "cpu") -> Any: ...
+
+
+def config_hash(config: Any) -> str:
+    blob = json.dumps(config, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def git_commit() -> str:
+    try:
+        here = Path(__file__).parent
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".."], cwd=here,
+                               capture_output=True, text=True, timeout=10)
+        commit = head.stdout.strip() or "unknown"
+        return commit + ("+dirty" if dirty.stdout.strip() and commit != "unknown" else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_json(path: Path, obj: Any) -> None:
+    atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n"))
+
+
+@dataclass
+class StageRecord:
+    """What the store knows of one stage requested in this session."""
+
+    kind: str            # "table" or "state"
+    name: str
+    key: str
+    status: str          # fresh | stale | damaged | missing | computed
+    path: str            # the file served, relative to the root ("" if none)
+    wall_time_s: float | None = None
+
+
+class ResultStore:
+    """Stages under one root, cached on disk (and model states in memory)."""
+
+    def __init__(self, root: str | Path, *, profile: str, device: torch.device | str = "cpu", log=print,
+                 mode: str = "compute", index: dict[str, str] | None = None):
+        if mode not in ("compute", "plan", "load"):
+            raise ValueError(f"mode must be 'compute', 'plan' or 'load', got {mode!r}")
+        self.root = Path(root)
+        self.profile = profile
+        self.device = torch.device(device)
+        self.log = log or (lambda *a: None)
+        self.mode = mode
+        self.index = dict(index or {})   # table name -> key last recorded for it (load and plan modes)
+        self.records: dict[str, StageRecord] = {}
+        self._states: dict[str, Any] = {}
+
+    # --- keys and paths -------------------------------------------------------------------------
+    def key(self, config: Any, code: Sequence[Callable]) -> str:
+        blob = {"config": config, "code": code_digest(*code), "torch": torch.__version__,
+                "device": self.device.type}
+        return config_hash(blob)[:KEY_CHARS]
+
+    def table_path(self, name: str, key: str) -> Path:
+        return self.root / "stages" / name / f"{key}.csv"
+
+    def state_path(self, name: str, key: str) -> Path:
+        return self.root / ".state" / name / f"{key}.pt"
+
+    @staticmethod
+    def manifest_path(path: Path) -> Path:
+        return path.with_suffix(".manifest.json")
+
+    def _manifest(self, name: str, key: str, config: Any, path: Path, wall: float) -> dict:
+        return {
+            "stage": name, "key": key, "profile": self.profile, "config": config,
+            "files": {path.name: sha256_file(path)}, "package_version": __version__, "git_commit": git_commit(),
+            "torch_version": torch.__version__, "device": str(self.device), "wall_time_s": round(wall, 3),
+            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+
+    def check(self, path: Path) -> str:
+        """``fresh`` if ``path`` and its manifest exist and the file's SHA-256 matches; else damaged / missing."""
+        man = self.manifest_path(path)
+        if not man.exists():
+            return "missing"
+        try:
+            expected = json.loads(man.read_text())["files"][path.name]
+        except (ValueError, KeyError, TypeError):
+            return "damaged"
+        if not path.exists() or sha256_file(path) != expected:
+            return "damaged"
+        return "fresh"
+
+    def manifest(self, name: str, key: str, kind: str = "table") -> dict | None:
+        path = self.table_path(name, key) if kind == "table" else self.state_path(name, key)
+        man = self.manifest_path(path)
+        return json.loads(man.read_text()) if man.exists() else None
+
+    def _record(self, kind, name, key, status, path: Path | None):
+        wall = None
+        if path is not None and self.manifest_path(path).exists():
+            wall = json.loads(self.manifest_path(path).read_text()).get("wall_time_s")
+        rel = str(path.relative_to(self.root)) if path is not None else ""
+        self.records[f"{kind}:{name}"] = StageRecord(kind, name, key, status, rel, wall)
+
+    # --- tables ---------------------------------------------------------------------------------
+    def table(self, name: str, config: Any, compute: Callable[[], pd.DataFrame], *,
+              code: Sequence[Callable] | None = None) -> pd.DataFrame:
+        """A tidy table; ``code`` (default: ``compute`` itself) names what its computation executes."""
+        key = self.key(config, code or (compute,))
+        csv = self.table_path(name, key)
+        status = self.check(csv)
+        if self.mode == "plan":
+            superseded = self.index.get(name, key) != key or any(
+                m.name != f"{key}.manifest.json" for m in (self.root / "stages" / name).glob("*.manifest.json"))
+            if status == "missing" and superseded:
+                status = "stale"   # an older result of this stage exists: its code or config has changed
+            self._record("table", name, key, status, csv if status == "fresh" else None)
+            return pd.DataFrame()
+        if status == "fresh":
+            self._record("table", name, key, "fresh", csv)
+            return pd.read_csv(csv)
+        if self.mode == "load":
+            old = self.index.get(name)
+            if old is not None and old != key and self.check(self.table_path(name, old)) == "fresh":
+                self._record("table", name, old, "stale", self.table_path(name, old))
+                return pd.read_csv(self.table_path(name, old))
+            raise MissingStage(f"table {name!r} of this run was never computed (or is damaged); "
+                               f"run `fragility compute` for it first")
+        if status == "damaged":
+            self.log(f"{name}: stored file does not match its manifest's SHA-256 (damaged); recomputing")
+        self.log(f"computing {name} ...")
+        t0 = time.perf_counter()
+        df = compute()
+        wall = time.perf_counter() - t0
+        atomic_write(csv, lambda p: df.to_csv(p, index=False, float_format="%.6g"))
+        write_json(self.manifest_path(csv), self._manifest(name, key, config, csv, wall))
+        self._record("table", name, key, "computed", csv)
+        return pd.read_csv(csv)  # what a later load returns, so fresh and cached runs print identically
+
+    # --- model states ---------------------------------------------------------------------------
+    def state(self, name: str, config: Any, compute: Callable[[], dict], *,
+              code: Sequence[Callable] | None = None) -> dict:
+        """A state of tensors and plain containers, cached under ``.state/`` and memoised in memory.
+
+        Loaded with ``torch.load(weights_only=True)``. Callers must not mutate what they get.
+        """
+        key = self.key(config, code or (compute,))
+        if key not in self._states:
+            if self.mode != "compute":
+                raise RuntimeError(f"state {name!r} requested in {self.mode} mode: states are computed only "
+                                   f"inside table stages")
+            pt = self.state_path(name, key)
+            status = self.check(pt)
+            if status == "fresh":
+                state = torch.load(pt, weights_only=True, map_location=self.device)
+            else:
+                if status == "damaged":
+                    self.log(f"{name}: stored state does not match its manifest's SHA-256 (damaged); recomputing")
+                self.log(f"computing {name} ...")
+                t0 = time.perf_counter()
+                state = compute()
+                wall = time.perf_counter() - t0
+                atomic_write(pt, lambda p: torch.save(state, p))
+                write_json(self.manifest_path(pt), self._manifest(name, key, config, pt, wall))
+                status = "computed"
+            self._record("state", name, key, status, pt)
+            self._states[key] = state
+        return self._states[key]
+
+    def model(self, name: str, config: Any, compute: Callable[[], ModelKind], kind: type, *,
+              code: Sequence[Callable] | None = None):
+        """A model of class ``kind`` (an :class:`EnsembleMLP`, later a GRU ensemble or LoRA adapters without
+        their base weights), cached as its state; returns a private copy (callers may mutate it)."""
+        state = self.state(name, config, lambda: compute().to_state(), code=code or (compute,))
+        return kind.from_state(state, device=self.device)
+
+    # --- housekeeping ---------------------------------------------------------------------------
+    def tables(self) -> list[StageRecord]:
+        return [r for r in self.records.values() if r.kind == "table"]
+
+    def remove_unreferenced(self, names: Sequence[str], keep: set[str]) -> list[Path]:
+        """Delete stored tables of ``names`` whose key is not in ``keep`` (superseded results); returns them."""
+        gone = []
+        for name in names:
+            for man in (self.root / "stages" / name).glob("*.manifest.json"):
+                key = man.name[: -len(".manifest.json")]
+                if key not in keep:
+                    for p in (man, man.with_name(f"{key}.csv")):
+                        if p.exists():
+                            p.unlink()
+                            gone.append(p)
+        return gone
