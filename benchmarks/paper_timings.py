@@ -5,7 +5,8 @@
 
 Every stored stage's manifest carries the wall time of computing it (network stages are computed, and timed,
 inside the first table that needs them; a stage loaded from the store costs nothing), so a chapter's compute
-time is the sum over its manifests. ``--run`` first runs ``fragility run all`` into ``--results-dir`` (which
+time is the sum over the manifests of the tables in its index; a stage shared by several chapters (the same
+key) is counted once in the total. ``--run`` first runs ``fragility run all`` into ``--results-dir`` (which
 must hold no results of that profile, so that everything is computed) and records the end-to-end wall time,
 notebooks and papermill included, and the peak resident memory of the largest child process.
 """
@@ -23,31 +24,39 @@ from pathlib import Path
 
 import pandas as pd
 
-from fragility_core.cli import CHAPTER_NOTEBOOKS
-from fragility_core.compare.page import run_record
-from fragility_core.store import ResultStore
+from fragility_core.chapters import reproduced_chapters
+from fragility_core.runs import Run
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "results" / "benchmarks"
 
 
 def chapter_timings(results_dir: Path, profile: str) -> pd.DataFrame:
-    """One row per chapter with results: stages, compute wall time (s and min), commits, devices."""
-    rows = []
-    store = ResultStore(results_dir / profile, profile=profile, log=None)
-    for chapter in CHAPTER_NOTEBOOKS:
-        try:
-            rec = run_record(store, chapter)
-        except FileNotFoundError:
+    """One row per chapter with results: its table stages and their compute wall time (s and min), the part
+    not already counted for an earlier chapter (stages are shared by key), commits and devices. The total
+    counts every stage once."""
+    rows, seen = [], {}
+    for chapter in reproduced_chapters():
+        run = Run.of(chapter, profile=profile, results_dir=results_dir)
+        index = run.read_index()
+        if not index:
             continue
-        rows.append({"chapter": chapter, "stages": len(rec["stages"]), "wall_s": round(rec["wall_time_s"], 1),
-                     "wall_min": round(rec["wall_time_s"] / 60, 1), "devices": " ".join(rec["devices"]),
-                     "git_commits": " ".join(rec["git_commits"])})
+        manifests = {(name, key): json.loads((run.root / "stages" / name / f"{key}.manifest.json").read_text())
+                     for name, key in index.items()}
+        own = {k: m for k, m in manifests.items() if k not in seen}
+        seen.update(manifests)
+        wall = sum(m["wall_time_s"] for m in manifests.values())
+        rows.append({"chapter": chapter.key, "stages": len(manifests), "wall_s": round(wall, 1),
+                     "wall_min": round(wall / 60, 1),
+                     "not_shared_s": round(sum(m["wall_time_s"] for m in own.values()), 1),
+                     "devices": " ".join(sorted({m["device"] for m in manifests.values()})),
+                     "git_commits": " ".join(sorted({m["git_commit"][:10] for m in manifests.values()}))})
     if not rows:
         raise SystemExit(f"no {profile} results under {results_dir}")
     df = pd.DataFrame(rows)
-    total = {"chapter": "total", "stages": int(df["stages"].sum()), "wall_s": round(df["wall_s"].sum(), 1),
-             "wall_min": round(df["wall_s"].sum() / 60, 1), "devices": "", "git_commits": ""}
+    unique = sum(m["wall_time_s"] for m in seen.values())
+    total = {"chapter": "total (each stage once)", "stages": len(seen), "wall_s": round(unique, 1),
+             "wall_min": round(unique / 60, 1), "not_shared_s": round(unique, 1), "devices": "", "git_commits": ""}
     return pd.concat([df, pd.DataFrame([total])], ignore_index=True)
 
 

@@ -8,6 +8,7 @@ last (``<root>/chNN/index.json``), which is what ``fragility status`` compares w
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,19 @@ def seeds_label(seeds: tuple[int, ...]) -> str:
     return f"{len(seeds)}-from-{seeds[0]}-{digest}"
 
 
+EXTRAS = {"llm": ("transformers", "peft")}   # a chapter's need -> the packages of the extra that provides it
+
+
+def check_needs(chapter: Chapter, device: str) -> None:
+    """A chapter's needs (an optional extra, a GPU) are met here, or a clear error says how to meet them."""
+    for need in sorted(chapter.needs):
+        if need == "cuda" and not device.startswith("cuda"):
+            raise ValueError(f"device: chapter {chapter.key} needs a CUDA device (--device cuda)")
+        missing = [m for m in EXTRAS.get(need, ()) if importlib.util.find_spec(m) is None]
+        if missing:
+            raise ValueError(f"chapter {chapter.key} needs {', '.join(missing)}: pip install -e \".[{need}]\"")
+
+
 @dataclass(frozen=True)
 class Run:
     chapter: Chapter
@@ -47,8 +61,9 @@ class Run:
             raise ValueError(f"chapter {ch.key} is not reproduced yet (its page shows the published values only)")
         profile = check_choice("profile", ch.profiles[0] if profile is None else profile, ch.profiles)
         seeds = check_seeds("seeds", ch.default_seeds if seeds is None else seeds)
-        resolve_device(device)
-        return cls(ch, profile, tuple(seeds), str(device), Path(results_dir))
+        device = str(resolve_device(device))
+        check_needs(ch, device)
+        return cls(ch, profile, tuple(seeds), device, Path(results_dir))
 
     # --- where ----------------------------------------------------------------------------------
     @property

@@ -1,5 +1,4 @@
 import pytest
-import torch
 
 from fragility_core.science.data import BlobTask, TaskSpec
 
@@ -8,9 +7,3 @@ from fragility_core.science.data import BlobTask, TaskSpec
 def small_task() -> BlobTask:
     """A small instance of the task (the published sizes are 12,000 / 4,000 / 2,000)."""
     return BlobTask.generate(TaskSpec(n_train=640, n_standard=400, n_clean=200))
-
-
-@pytest.fixture(autouse=True)
-def _deterministic():
-    torch.use_deterministic_algorithms(False)
-    yield

@@ -1,33 +1,33 @@
-"""The book skeleton: table of contents, chapter metadata and the published-values pages."""
+"""The book: table of contents from the registry, published-values pages, stale flags, the build."""
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
-import pytest
 import yaml
 
-from fragility_core.chapters_meta import all_chapters, chapter_meta
-from fragility_core.render_published import REPO_ROOT, render_published_pages, unreproduced
-
-PUBLISHED_ONLY = unreproduced()
+from fragility_core.book import FLAG_TAG, ROOT, flag_page, render_published_page, unreproduced
+from fragility_core.chapters import CHAPTERS
 
 
 def toc_files() -> list[str]:
-    toc = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     return [toc["root"]] + [entry["file"] for part in toc["parts"] for entry in part["chapters"]]
 
 
-def test_toc_lists_the_ten_chapters_in_order_under_their_slugs():
+def test_toc_lists_every_registered_chapter_in_order():
     chapters = [f for f in toc_files() if f.startswith("book/chapters/")]
-    assert chapters == [f"book/chapters/{meta.slug}" for meta in all_chapters()]
-    assert [meta.number for meta in all_chapters()] == list(range(1, 11))
-    with pytest.raises(ValueError, match="chapter"):
-        chapter_meta(0)
+    assert chapters == [f"book/chapters/{c.slug}" for c in CHAPTERS.values()]
+    assert [c.number for c in CHAPTERS.values()] == list(range(1, 11))
+    for c in CHAPTERS.values():   # each reproduced chapter has its notebook; each page is committed
+        assert (ROOT / "notebooks" / c.notebook).exists() and (ROOT / "book" / "chapters" / c.page).exists()
 
 
 def test_every_non_chapter_page_exists():
     for name in toc_files():
         if not name.startswith("book/chapters/"):
-            assert (REPO_ROOT / f"{name}.md").exists() or (REPO_ROOT / f"{name}.ipynb").exists(), name
+            assert (ROOT / f"{name}.md").exists() or (ROOT / f"{name}.ipynb").exists(), name
 
 
 def content(path: Path) -> list[tuple]:
@@ -37,13 +37,13 @@ def content(path: Path) -> list[tuple]:
 
 def test_published_pages_are_up_to_date(tmp_path):
     """Re-rendering gives the committed pages exactly (a changed CSV or template shows here)."""
-    pages = render_published_pages(tmp_path, PUBLISHED_ONLY)
-    for page in pages:
-        committed = REPO_ROOT / "book" / "chapters" / page.name
-        assert content(page) == content(committed), f"{committed} is stale: re-run render_published"
-    first = PUBLISHED_ONLY[0]
-    page = nbformat.read(tmp_path / f"{chapter_meta(first).slug}.ipynb", as_version=4)
-    assert page.cells[0].source == f"# Chapter {first}: {chapter_meta(first).title}"
+    for chapter in unreproduced():
+        page = render_published_page(chapter, tmp_path)
+        committed = ROOT / "book" / "chapters" / page.name
+        assert content(page) == content(committed), f"{committed} is stale: re-run `fragility run {chapter.key}`"
+    first = unreproduced()[0]
+    page = nbformat.read(tmp_path / first.page, as_version=4)
+    assert page.cells[0].source == f"# Chapter {first.number}: {first.title}"
     hidden = [c for c in page.cells if "remove-cell" in c.metadata.get("tags", [])]
     assert {tuple(c.metadata["tags"]) for c in hidden} == {
         ("parameters", "remove-cell"), ("injected-parameters", "remove-cell")}
@@ -52,14 +52,40 @@ def test_published_pages_are_up_to_date(tmp_path):
     assert "Not yet reproduced" in "".join(c.source for c in page.cells) and "<table" in html
 
 
+def test_a_stale_flag_is_added_once_and_removed_when_fresh_again(tmp_path):
+    page = tmp_path / "p.ipynb"
+    shutil.copy(ROOT / "book" / "chapters" / CHAPTERS["ch01"].page, page)
+    before = page.read_bytes()
+    assert flag_page(page, "old numbers") and not flag_page(page, "old numbers")
+    nb = nbformat.read(page, as_version=4)
+    assert nb.cells[0].source.startswith("# ") and "STALE" in nb.cells[1].source and "old numbers" in nb.cells[1].source
+    assert flag_page(page, None) and page.read_bytes() == before
+
+
 def test_the_book_builds_with_warnings_as_errors(tmp_path):
     """The site builds from the committed executed notebooks, clean, with -W (no execution at build time)."""
-    import subprocess
-    import sys
-
     jb = Path(sys.executable).with_name("jupyter-book")
-    out = subprocess.run([str(jb), "build", str(REPO_ROOT), "-W", "-n", "--keep-going", "--path-output",
+    out = subprocess.run([str(jb), "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output",
                           str(tmp_path)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-4000:]
     html = (tmp_path / "_build" / "html" / "book" / "chapters" / "ch01_overpruning.html").read_text()
-    assert "Table 1" in html and "Profile: paper" in html
+    assert "Table 1" in html and "Profile: paper" in html and "STALE" not in html
+
+
+def test_book_flags_exactly_the_pages_whose_results_are_damaged_or_stale(tmp_path):
+    from fragility_core.book import flag_stale_pages
+
+    shutil.copytree(ROOT / "results" / "paper", tmp_path / "results" / "paper")
+    shutil.copytree(ROOT / "book", tmp_path / "book")
+    assert flag_stale_pages(tmp_path / "results", tmp_path) == {}
+    (csv,) = (tmp_path / "results" / "paper" / "stages" / "ch01-battery").glob("*.csv")
+    good = csv.read_bytes()
+    csv.write_bytes(good[:100])
+    stale = flag_stale_pages(tmp_path / "results", tmp_path)
+    assert list(stale) == ["ch01"] and "damaged" in stale["ch01"][0]
+    page = lambda key: (tmp_path / "book" / "chapters" / CHAPTERS[key].page).read_text()  # noqa: E731
+    assert FLAG_TAG in page("ch01") and FLAG_TAG not in page("ch02")
+    assert FLAG_TAG in (tmp_path / "book" / "scorecard.ipynb").read_text()
+    csv.write_bytes(good)
+    assert flag_stale_pages(tmp_path / "results", tmp_path) == {}
+    assert FLAG_TAG not in page("ch01") and FLAG_TAG not in (tmp_path / "book" / "scorecard.ipynb").read_text()

@@ -58,13 +58,42 @@ def test_withdrawal_resets_the_drug_keeps_weights_and_sets_protection():
     assert float(net.gain[0]) == 1.25  # the original is untouched
 
 
-def test_biased_noise_is_a_positive_mean_shift(small_task):
-    net = EnsembleMLP([1])
-    train(net, small_task.train.x, small_task.train.y, TrainSpec(3, 1e-3), purpose="b", progress=False)
+@torch.no_grad()
+def test_mean_activation_is_the_mean_absolute_hidden_activation_over_all_units(small_task):
+    net = EnsembleMLP([3, 4, 5])
+    net.gain[0] = 1.3
+    net.protection[1] = 1.0   # inhibition pushes many activations below zero: |h| matters
+    net.damping[2] = 0.7
+    net.use_tanh[2] = True
+    for split in ("standard", "clean"):
+        x = small_task.split(split).x
+        by_hand = [torch.cat([h[m].abs().flatten() for h in hidden(net, x)]).double().mean()
+                   for m in range(net.n_members)]  # every unit of every layer and sample counts once
+        assert bool((hidden(net, x)[0][1] < 0).any())
+        torch.testing.assert_close(mean_activation(net, small_task, split), torch.stack(by_hand), rtol=1e-6, atol=0)
+
+
+@torch.no_grad()
+def test_biased_noise_shifts_activations_up_by_one_and_the_stabiliser_damps_it_by_0_3_p(small_task):
     assert BIASED.internal_mean == 1.0 and BIASED.internal_sigma == 1.0
-    assert float(evaluate(net, small_task, BIASED)[0]) < float(evaluate(net, small_task, BIASED.__class__(
-        "unbiased", internal_sigma=1.0))[0]) + 5  # a shift never helps much
-    assert float(mean_activation(net, small_task)[0]) > 0
+    x = small_task.standard.x[:64]
+    net = EnsembleMLP([4, 4, 4])  # three identical members at protection 0, 0.5 and 1
+    net.protection.copy_(torch.tensor([0.0, 0.5, 1.0]))
+    same_draws = lambda: [generator(0, "b") for _ in range(3)]  # noqa: E731  one stream, repeated per member
+    biased = lambda: InternalNoise(BIASED.internal_sigma, same_draws(), mean=BIASED.internal_mean)  # noqa: E731
+    clean, noisy = hidden(net, x)[0], hidden(net, x, biased())[0]  # first hidden layer: no upstream noise
+    shift = noisy - clean
+    # N(+1, 1): the unprotected member's activations move up by 1 on average, with spread 1
+    assert float(shift[0].mean()) == pytest.approx(1.0, abs=0.02)
+    assert float(shift[0].std()) == pytest.approx(1.0, abs=0.02)
+    # the same draws at protection p: exactly MS_MEAN_DAMPING · p less, sample by sample
+    for m, p in enumerate((0.0, 0.5, 1.0)):
+        torch.testing.assert_close(shift[m], shift[0] - MS_MEAN_DAMPING * p)
+    assert float(shift[2].mean()) == pytest.approx(1.0 - MS_MEAN_DAMPING, abs=0.02)
+    # unbiased noise is not damped: the stabiliser acts on the mean shift only
+    unbiased = hidden(net, x, InternalNoise(1.0, same_draws()))[0] - clean
+    torch.testing.assert_close(unbiased[2], unbiased[0])
+    torch.testing.assert_close(shift[0] - unbiased[0], torch.ones_like(shift[0]))
 
 
 def test_chronic_course_prunes_10_percent_of_survivors_each_cycle(small_task):

@@ -1,17 +1,20 @@
 """Every chapter notebook at the smoke profile, checked by nbval.
 
-papermill executes the notebook (filling its outputs), the results are deleted, and nbval
-re-executes it from scratch and compares every output with the first run's: a cell that errors,
-or a number that differs between two runs of the same seed, fails here.
+papermill executes the notebook (the kernel computes the chapter's stages), the results are deleted, and nbval
+re-executes it from scratch and compares every output with the first run's: a cell that errors, or a number
+that differs between two runs of the same seed, fails here.
 """
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
-from fragility_core.cli import CHAPTER_NOTEBOOKS, run_chapter, run_scorecard
+from fragility_core.book import render_chapter, render_scorecard
+from fragility_core.chapters import reproduced_chapters
+from fragility_core.runs import Run
 
 ROOT = Path(__file__).resolve().parent.parent
 SANITIZE = Path(__file__).with_name("nbval_sanitize.cfg")
@@ -24,22 +27,26 @@ def nbval(executed: Path, tmp_path: Path) -> subprocess.CompletedProcess:
                           cwd=ROOT, capture_output=True, text=True)
 
 
-@pytest.mark.parametrize("chapter", sorted(CHAPTER_NOTEBOOKS))
+@pytest.mark.parametrize("chapter", [c.key for c in reproduced_chapters()])
 def test_notebook_outputs_are_reproducible_at_smoke(chapter, tmp_path):
     results = tmp_path / "results"
-    seeds = FEW_SEEDS if int(chapter[2:]) >= 5 else None
-    executed = run_chapter(chapter, profile="smoke", seeds=seeds, output_dir=tmp_path, results_dir=results,
-                           progress=False)
+    run = Run.of(chapter, profile="smoke", seeds=FEW_SEEDS if len(Run.of(chapter).seeds) > 1 else None,
+                 results_dir=results)
+    executed = render_chapter(run, output_dir=tmp_path, compute=True)
     text = executed.read_text()
     assert "Profile: smoke" in text and "NOT the published protocol" in text  # a preview is always labelled
-    assert (results / "smoke" / chapter / "comparison.csv").exists()
+    assert "STALE" not in text
+    assert (run.chapter_dir / "comparison.csv").exists() and run.index_path.exists()
     shutil.rmtree(results)
     out = nbval(executed, tmp_path)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
 
 
 def test_scorecard_page_from_the_committed_results(tmp_path):
-    executed = run_scorecard(profile="paper", results_dir=ROOT / "results", output_dir=tmp_path)
-    assert "<table" in executed.read_text()
+    executed = render_scorecard(profile="paper", results_dir=ROOT / "results", output_dir=tmp_path)
+    nb = nbformat.read(executed, as_version=4)
+    shown = "".join(str(o.get("data", {})) + str(o.get("text", "")) for c in nb.cells for o in c.get("outputs", []))
+    assert "<table" in shown and "STALE" not in shown   # the committed results are current for this code
+    assert shown.count(">current<") == len(reproduced_chapters())
     out = nbval(executed, tmp_path)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]

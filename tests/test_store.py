@@ -1,35 +1,100 @@
+"""The stage store: load-not-recompute, keys over config and code, checksums, atomicity, model kinds."""
 import json
 
 import pandas as pd
 import pytest
+import torch
 
 from fragility_core import __version__
 from fragility_core.models.mlp import EnsembleMLP
-from fragility_core.store import ResultStore
+from fragility_core.store import ResultStore, sha256_file
 
 
-def test_a_matching_stage_is_loaded_not_recomputed(tmp_path):
-    store = ResultStore(tmp_path, profile="smoke", log=None)
+def counting(df: pd.DataFrame):
     calls = []
 
     def compute():
         calls.append(1)
-        return pd.DataFrame({"a": [1.5, 2.5]})
+        return df
+    return compute, calls
 
-    first = store.table("ch00/t", {"x": 1}, compute)
-    second = ResultStore(tmp_path, profile="smoke", log=None).table("ch00/t", {"x": 1}, compute)
+
+def test_a_matching_stage_is_loaded_not_recomputed(tmp_path):
+    compute, calls = counting(pd.DataFrame({"a": [1.5, 2.5]}))
+    first = ResultStore(tmp_path, profile="smoke", log=None).table("t", {"x": 1}, compute)
+    second = ResultStore(tmp_path, profile="smoke", log=None).table("t", {"x": 1}, compute)
     assert len(calls) == 1 and first.equals(second)
-    store.table("ch00/t", {"x": 2}, compute)  # a changed config recomputes
+    ResultStore(tmp_path, profile="smoke", log=None).table("t", {"x": 2}, compute)  # a changed config recomputes
     assert len(calls) == 2
 
 
-def test_manifest_records_provenance(tmp_path):
+def test_the_key_covers_config_code_and_device_type(tmp_path):
     store = ResultStore(tmp_path, profile="smoke", log=None)
-    store.table("ch00/t", {"x": 1}, lambda: pd.DataFrame({"a": [1]}))
-    m = json.loads((tmp_path / "ch00" / "t.manifest.json").read_text())
+    f = lambda: pd.DataFrame({"a": [1]})  # noqa: E731
+    g = lambda: pd.DataFrame({"a": [2]})  # noqa: E731
+    assert store.key({"x": 1}, (f,)) == store.key({"x": 1}, (f,))
+    assert store.key({"x": 1}, (f,)) != store.key({"x": 2}, (f,))
+    assert store.key({"x": 1}, (f,)) != store.key({"x": 1}, (g,))   # other code, other key
+    meta = ResultStore(tmp_path, profile="smoke", device="meta", log=None)
+    assert meta.key({"x": 1}, (f,)) != store.key({"x": 1}, (f,))
+
+
+def test_manifest_records_provenance_and_the_files_sha256(tmp_path):
+    store = ResultStore(tmp_path, profile="smoke", log=None)
+    store.table("t", {"x": 1}, lambda: pd.DataFrame({"a": [1]}))
+    (record,) = store.tables()
+    csv = tmp_path / record.path
+    m = json.loads(csv.with_suffix(".manifest.json").read_text())
     assert m["package_version"] == __version__ and m["profile"] == "smoke" and m["config"] == {"x": 1}
-    for key in ("config_hash", "git_commit", "torch_version", "device", "wall_time_s", "created_utc"):
+    assert m["key"] == record.key and csv.name == f"{record.key}.csv"
+    assert m["files"] == {csv.name: sha256_file(csv)}
+    for key in ("git_commit", "torch_version", "device", "wall_time_s", "created_utc"):
         assert key in m
+
+
+@pytest.mark.parametrize("damage", ["truncate", "edit", "delete"])
+def test_a_damaged_table_is_detected_and_recomputed(tmp_path, damage):
+    compute, calls = counting(pd.DataFrame({"a": [1.25, 2.5, 3.75]}))
+    store = ResultStore(tmp_path, profile="smoke", log=None)
+    store.table("t", {"x": 1}, compute)
+    csv = tmp_path / store.tables()[0].path
+    if damage == "truncate":
+        csv.write_bytes(csv.read_bytes()[:-5])
+    elif damage == "edit":
+        csv.write_text(csv.read_text().replace("2.5", "9.5"))
+    else:
+        csv.unlink()
+    plan = ResultStore(tmp_path, profile="smoke", log=None, mode="plan")
+    plan.table("t", {"x": 1}, compute)
+    assert plan.tables()[0].status == "damaged" and len(calls) == 1
+    messages = []
+    again = ResultStore(tmp_path, profile="smoke", log=messages.append).table("t", {"x": 1}, compute)
+    assert len(calls) == 2 and list(again["a"]) == [1.25, 2.5, 3.75]
+    assert any("damaged" in m for m in messages)
+
+
+def test_an_edited_state_file_is_detected_and_recomputed(tmp_path):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"w": torch.arange(6.0)}
+
+    ResultStore(tmp_path, profile="smoke", log=None).state("s", {"x": 1}, compute)
+    (pt,) = (tmp_path / ".state").rglob("*.pt")
+    torch.save({"w": torch.zeros(6)}, pt)   # a valid file with other numbers: only the checksum can tell
+    state = ResultStore(tmp_path, profile="smoke", log=None).state("s", {"x": 1}, compute)
+    assert len(calls) == 2 and torch.equal(state["w"], torch.arange(6.0))
+
+
+def test_states_are_loaded_with_weights_only(tmp_path, monkeypatch):
+    make = lambda: {"w": torch.ones(2)}  # noqa: E731
+    ResultStore(tmp_path, profile="smoke", log=None).state("s", {"x": 1}, make)
+    seen = []
+    real = torch.load
+    monkeypatch.setattr(torch, "load", lambda *a, **kw: seen.append(kw) or real(*a, **kw))
+    ResultStore(tmp_path, profile="smoke", log=None).state("s", {"x": 1}, lambda: 1 / 0, code=(make,))
+    assert seen and all(kw.get("weights_only") is True for kw in seen)
 
 
 def test_an_interrupted_stage_leaves_nothing_behind(tmp_path):
@@ -39,14 +104,28 @@ def test_an_interrupted_stage_leaves_nothing_behind(tmp_path):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        store.table("ch00/t", {"x": 1}, boom)
-    assert not list(tmp_path.rglob("*.*"))
+        store.table("t", {"x": 1}, boom)
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
 
 
-def test_network_stages_roundtrip_and_return_private_copies(tmp_path):
+def test_model_stages_roundtrip_and_return_private_copies(tmp_path):
     store = ResultStore(tmp_path, profile="smoke", log=None)
-    net = store.network("n", {"s": 1}, lambda: EnsembleMLP([3]))
+    make = lambda: EnsembleMLP([3])  # noqa: E731
+    net = store.model("n", {"s": 1}, make, EnsembleMLP)
     net.weights[0].data.zero_()
-    again = ResultStore(tmp_path, profile="smoke", log=None).network("n", {"s": 1}, lambda: 1 / 0)
+    again = ResultStore(tmp_path, profile="smoke", log=None).model("n", {"s": 1}, lambda: 1 / 0, EnsembleMLP,
+                                                                   code=(make,))
     assert again.weights[0].abs().sum() > 0
-    assert store.network("n", {"s": 1}, lambda: 1 / 0).weights[0].abs().sum() > 0
+    assert store.model("n", {"s": 1}, lambda: 1 / 0, EnsembleMLP, code=(make,)).weights[0].abs().sum() > 0
+
+
+def test_load_mode_serves_the_indexed_stale_table_and_says_so(tmp_path):
+    store = ResultStore(tmp_path, profile="smoke", log=None)
+    store.table("t", {"x": 1}, lambda: pd.DataFrame({"a": [1]}))
+    old_key = store.tables()[0].key
+    load = ResultStore(tmp_path, profile="smoke", log=None, mode="load", index={"t": old_key})
+    df = load.table("t", {"x": 2}, lambda: 1 / 0)   # the current config's stage was never computed
+    assert list(df["a"]) == [1] and load.tables()[0].status == "stale"
+    plan = ResultStore(tmp_path, profile="smoke", log=None, mode="plan", index={"t": old_key})
+    plan.table("t", {"x": 2}, lambda: 1 / 0)
+    assert plan.tables()[0].status == "stale"

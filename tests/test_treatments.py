@@ -6,7 +6,8 @@ import torch
 from fragility_core.science.connectivity import prune_magnitude, sparsity
 from fragility_core.models.mlp import EnsembleMLP
 from fragility_core.science.relapse import relapse_test
-from fragility_core.science.training import TrainSpec
+from fragility_core.science.stress import CLEAN, COMBINED, evaluate
+from fragility_core.science.training import TrainSpec, train
 from fragility_core.science.treatments import SSRI, ChronicKetamine, Ketamine, Neurosteroid, Untreated, drug_off, treat
 
 SHORT = TrainSpec(epochs=1, lr=5e-4)
@@ -75,12 +76,64 @@ def test_checkpoint_of_a_long_run_equals_the_short_run(small_task):
         assert torch.equal(a, b)
 
 
-def test_relapse_test_prunes_a_copy_and_reports_before_minus_after(pruned, small_task):
-    w0 = [w.detach().clone() for w in pruned.weights]
-    df = relapse_test(pruned, small_task, 0.4, arm="x")
-    assert all(torch.equal(a, b) for a, b in zip(w0, pruned.weights))
-    assert list(df.columns[:3]) == ["arm", "member", "seed"]
-    assert (df["drop"] == df["before"] - df["after"]).all()
+@pytest.fixture(scope="module")
+def fragile(small_task):
+    """Trained, then pruned to 80 % without retraining: the relapse prune costs it accuracy."""
+    net = EnsembleMLP([1, 2])
+    train(net, small_task.train.x, small_task.train.y, TrainSpec(2, 1e-3), purpose="r", progress=False)
+    prune_magnitude(net, 0.8)
+    return net
+
+
+def _prune_by_hand(net, fraction_num, fraction_den):
+    """A copy with the floor(fraction · n_active) smallest-|w| active weights of every layer and member removed."""
+    out = net.clone()
+    with torch.no_grad():
+        for k, w in enumerate(out.weights):
+            for m in range(net.n_members):
+                act = out.active(k)[m]
+                n_cut = int(act.sum()) * fraction_num // fraction_den
+                idx = act.flatten().nonzero().squeeze(1)
+                cut = idx[w[m].flatten()[idx].abs().argsort()[:n_cut]]
+                act.view(-1)[cut] = False
+                w[m].view(-1)[cut] = 0.0
+    return out
+
+
+def test_relapse_prune_removes_40_percent_of_each_layers_survivors_smallest_first(fragile, small_task, monkeypatch):
+    import fragility_core.science.relapse as relapse
+
+    seen = []  # the networks relapse_test evaluates: the one it was given, then its pruned copy
+    monkeypatch.setattr(relapse, "evaluate", lambda net, *a, **kw: seen.append(net.clone()) or evaluate(net, *a, **kw))
+    w0, m0 = [w.detach().clone() for w in fragile.weights], masks(fragile)
+    relapse_test(fragile, small_task, 0.4)
+    assert all(torch.equal(a, b) for a, b in zip(w0 + m0, list(fragile.weights) + masks(fragile)))  # untouched
+    assert len(seen) == 2
+    hit = seen[1]
+    for k in range(fragile.n_layers):
+        for m in range(fragile.n_members):
+            before, after = fragile.active(k)[m], hit.active(k)[m]
+            removed = before & ~after
+            assert not bool((after & ~before).any())  # nothing comes back
+            assert int(removed.sum()) == int(before.sum()) * 2 // 5  # floor(0.4 · n_active), per layer and member
+            w = fragile.weights[k][m].detach().abs()
+            assert float(w[removed].max()) <= float(w[after].min())  # the smallest survivors go first
+            assert bool((hit.weights[k][m][removed] == 0).all())
+            assert torch.equal(hit.weights[k][m][after], fragile.weights[k][m][after])  # no retraining
+
+
+def test_relapse_drop_is_before_minus_after_of_an_independent_prune(fragile, small_task):
+    df = relapse_test(fragile, small_task, 0.4, arm="x")
+    assert list(df.columns) == ["arm", "member", "seed", "before", "after", "drop"]
+    assert df["arm"].eq("x").all() and df["seed"].tolist() == [1, 2]
+    before = evaluate(fragile, small_task, COMBINED)
+    after = evaluate(_prune_by_hand(fragile, 2, 5), small_task, COMBINED)
+    assert df["before"].tolist() == before.tolist() and df["after"].tolist() == after.tolist()
+    assert df["drop"].tolist() == (before - after).tolist()
+    assert (df["drop"] > 5).all()  # a loss is positive (and this net does lose)
+    clean = relapse_test(fragile, small_task, 0.4, condition=CLEAN)  # the condition asked for is the one used
+    assert clean["before"].tolist() == evaluate(fragile, small_task, CLEAN).tolist()
+    assert clean["after"].tolist() == evaluate(_prune_by_hand(fragile, 2, 5), small_task, CLEAN).tolist()
 
 
 def test_untreated_is_a_no_op_and_unknown_treatments_are_rejected(pruned, small_task):

@@ -127,6 +127,7 @@ def claims(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
     last = int(course["cycle"].max())
     c = lambda arm, cycle: pick(cs, arm=arm, cycle=cycle, metric="combined")  # noqa: E731
     n_rel = {a: int(rel[rel.arm == a]["relapsed"].sum()) for a in TREATED}
+    n_seeds = int(course["seed"].nunique())
     k = [c("ketamine", i) for i in range(last + 1)]
     f = lambda metric, arms: ", ".join(f"{a} {v(a, metric):.1f}" for a in arms)  # noqa: E731
     return claims_table([
@@ -147,14 +148,14 @@ def claims(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
               f(EXTREME.name, ("neurosteroid", "neurosteroid-off"))),
         Claim("C6.5", "The ketamine-like arm holds its combined-stress accuracy through all cycles (range ≤ 1 pt) and "
               "never relapses.", max(k) - min(k) <= 1.0 and n_rel["ketamine"] == 0,
-              f"range {min(k):.1f}–{max(k):.1f}; relapsed seeds {n_rel['ketamine']}/10"),
+              f"range {min(k):.1f}–{max(k):.1f}; relapsed seeds {n_rel['ketamine']}/{n_seeds}"),
         Claim("C6.6", "The SSRI-like arm improves over the course (cycle 8 above cycle 0).",
               c("ssri", last) > c("ssri", 0), f"cycle 0 {c('ssri', 0):.1f} → cycle {last} {c('ssri', last):.1f}"),
         Claim("C6.7", "The neurosteroid-like arm declines late in the course (cycle 8 below cycle 5).",
               c("neurosteroid", last) < c("neurosteroid", min(5, last)),
               f"cycle 5 {c('neurosteroid', min(5, last)):.1f} → cycle {last} {c('neurosteroid', last):.1f}"),
         Claim("C6.8", "Relapsed seeds: ketamine-like fewest, SSRI-like most.",
-              n_rel["ketamine"] <= n_rel["neurosteroid"] <= n_rel["ssri"], ", ".join(f"{a} {x}/10" for a, x in n_rel.items())),
+              n_rel["ketamine"] <= n_rel["neurosteroid"] <= n_rel["ssri"], ", ".join(f"{a} {x}/{n_seeds}" for a, x in n_rel.items())),
     ])
 
 

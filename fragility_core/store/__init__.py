@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
 import subprocess
 import tempfile
 import time
@@ -76,6 +77,17 @@ def git_commit() -> str:
         return commit + ("+dirty" if dirty.stdout.strip() and commit != "unknown" else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
+
+
+def cpu_model() -> str:
+    """The processor, for provenance: another CPU family may round differently (not part of any key)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -142,7 +154,8 @@ class ResultStore:
         return {
             "stage": name, "key": key, "profile": self.profile, "config": config,
             "files": {path.name: sha256_file(path)}, "package_version": __version__, "git_commit": git_commit(),
-            "torch_version": torch.__version__, "device": str(self.device), "wall_time_s": round(wall, 3),
+            "torch_version": torch.__version__, "device": str(self.device), "cpu": cpu_model(),
+            "wall_time_s": round(wall, 3),
             "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
 
@@ -171,6 +184,19 @@ class ResultStore:
         rel = str(path.relative_to(self.root)) if path is not None else ""
         self.records[f"{kind}:{name}"] = StageRecord(kind, name, key, status, rel, wall)
 
+    def _compute_and_write(self, name: str, key: str, config: Any, path: Path, status: str, compute: Callable,
+                           write: Callable[[Any, Path], None]):
+        """Compute a stage, write its file atomically, then its manifest (the commit point); return the value."""
+        if status == "damaged":
+            self.log(f"{name}: stored file does not match its manifest's SHA-256 (damaged); recomputing")
+        self.log(f"computing {name} ...")
+        t0 = time.perf_counter()
+        value = compute()
+        wall = time.perf_counter() - t0
+        atomic_write(path, lambda p: write(value, p))
+        write_json(self.manifest_path(path), self._manifest(name, key, config, path, wall))
+        return value
+
     # --- tables ---------------------------------------------------------------------------------
     def table(self, name: str, config: Any, compute: Callable[[], pd.DataFrame], *,
               code: Sequence[Callable] | None = None) -> pd.DataFrame:
@@ -195,14 +221,8 @@ class ResultStore:
                 return pd.read_csv(self.table_path(name, old))
             raise MissingStage(f"table {name!r} of this run was never computed (or is damaged); "
                                f"run `fragility compute` for it first")
-        if status == "damaged":
-            self.log(f"{name}: stored file does not match its manifest's SHA-256 (damaged); recomputing")
-        self.log(f"computing {name} ...")
-        t0 = time.perf_counter()
-        df = compute()
-        wall = time.perf_counter() - t0
-        atomic_write(csv, lambda p: df.to_csv(p, index=False, float_format="%.6g"))
-        write_json(self.manifest_path(csv), self._manifest(name, key, config, csv, wall))
+        self._compute_and_write(name, key, config, csv, status, compute,
+                                lambda df, p: df.to_csv(p, index=False, float_format="%.6g"))
         self._record("table", name, key, "computed", csv)
         return pd.read_csv(csv)  # what a later load returns, so fresh and cached runs print identically
 
@@ -223,14 +243,7 @@ class ResultStore:
             if status == "fresh":
                 state = torch.load(pt, weights_only=True, map_location=self.device)
             else:
-                if status == "damaged":
-                    self.log(f"{name}: stored state does not match its manifest's SHA-256 (damaged); recomputing")
-                self.log(f"computing {name} ...")
-                t0 = time.perf_counter()
-                state = compute()
-                wall = time.perf_counter() - t0
-                atomic_write(pt, lambda p: torch.save(state, p))
-                write_json(self.manifest_path(pt), self._manifest(name, key, config, pt, wall))
+                state = self._compute_and_write(name, key, config, pt, status, compute, lambda s, p: torch.save(s, p))
                 status = "computed"
             self._record("state", name, key, status, pt)
             self._states[key] = state

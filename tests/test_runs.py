@@ -1,0 +1,96 @@
+"""Runs: results keyed by (profile, seeds), status of every stage, damaged files found on the next run."""
+import hashlib
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+
+from fragility_core.book import ROOT
+from fragility_core.cli import main
+from fragility_core.runs import Run, seeds_label
+
+
+def tree_digest(*dirs: Path) -> dict[str, str]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+            for d in dirs for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+def test_seed_labels_are_short_and_distinct():
+    labels = {seeds_label(s) for s in [(5, 6), (56,), (5, 6, 7), tuple(range(500, 530)), (1, 3, 5, 7, 9, 11, 13)]}
+    assert len(labels) == 5 and seeds_label((5, 6)) == "5_6" and seeds_label(tuple(range(500, 530))) == "500to529"
+
+
+def test_only_the_published_seeds_use_the_published_results_dir():
+    assert Run.of("ch02", profile="paper").root == Path("results/paper")
+    assert Run.of("ch02", profile="paper").is_published_run
+    other = Run.of("ch02", profile="paper", seeds=[5, 6])
+    assert other.root == Path("results/paper-seeds-5_6") and not other.is_published_run
+    assert Run.of("ch05", profile="paper", seeds=[42]).root == Path("results/paper-seeds-42")
+
+
+def test_other_seeds_leave_the_published_results_and_pages_byte_identical(tmp_path, capsys):
+    """`fragility run ch01 --profile paper --seeds 5 6` computes the published protocol on other seeds: its
+    tables and page go elsewhere, and say which seeds they are."""
+    results = tmp_path / "results"
+    shutil.copytree(ROOT / "results" / "paper", results / "paper")
+    before = tree_digest(results / "paper", ROOT / "book")
+    assert main(["run", "ch01", "--profile", "paper", "--seeds", "5", "6", "--results-dir", str(results),
+                 "--no-progress"]) == 0
+    assert tree_digest(results / "paper", ROOT / "book") == before
+    run = Run.of("ch01", profile="paper", seeds=[5, 6], results_dir=results)
+    battery = pd.read_csv(run.root / "stages" / "ch01-battery" / f"{run.read_index()['ch01-battery']}.csv")
+    assert sorted(battery["seed"].unique()) == [5, 6]
+    page = ROOT / "_build" / "notebooks" / "paper-seeds-5_6" / "ch01_overpruning.ipynb"
+    assert "Seeds [5, 6] (not the volume&#x27;s seeds)" in page.read_text() or \
+        "Seeds [5, 6] (not the volume's seeds)" in page.read_text()
+
+
+def test_status_reports_fresh_then_damaged_then_fresh_after_a_rerun(tmp_path, capsys):
+    results = str(tmp_path / "results")
+    assert main(["compute", "ch01", "--profile", "smoke", "--results-dir", results, "--no-progress"]) == 0
+    assert main(["status", "ch01", "--profile", "smoke", "--results-dir", results]) == 0
+    out = capsys.readouterr().out
+    assert "ch01-battery" in out and "sweep" in out and "missing" not in out
+    run = Run.of("ch01", profile="smoke", results_dir=results)
+    csv = run.root / "stages" / "ch01-battery" / f"{run.read_index()['ch01-battery']}.csv"
+    good = csv.read_bytes()
+    csv.write_bytes(good[: len(good) // 2])   # truncated
+    assert main(["status", "ch01", "--profile", "smoke", "--results-dir", results]) == 1
+    assert "damaged" in capsys.readouterr().out
+    messages = []
+    run.compute(progress=False, log=messages.append)
+    assert [m for m in messages if m.startswith("computing")] == ["computing ch01-battery ..."]
+    assert csv.read_bytes() == good
+    assert all(r.status == "fresh" for r in run.status())
+
+
+def test_an_edited_network_state_is_detected_on_the_next_run(tmp_path):
+    run = Run.of("ch01", profile="smoke", results_dir=tmp_path)
+    tables = run.compute(progress=False, log=None)
+    (pt,) = (run.root / ".state" / "baseline").glob("*.pt")
+    state = torch.load(pt, weights_only=True)
+    state["tensors"]["weights.0"].zero_()
+    torch.save(state, pt)                                   # a loadable state with other weights
+    shutil.rmtree(run.root / "stages" / "sweep")            # so the next run needs the baseline again
+    messages = []
+    again = run.compute(progress=False, log=messages.append)
+    assert any("baseline" in m and "damaged" in m for m in messages)
+    assert again["sweep"].equals(tables["sweep"])            # recomputed from a recomputed baseline
+
+
+def test_a_chapters_needs_are_checked_before_compute(monkeypatch):
+    import dataclasses
+    import importlib.util
+
+    from fragility_core.chapters import CHAPTERS
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "peft" else real(name, *a))
+    llm = dataclasses.replace(CHAPTERS["ch01"], needs=frozenset({"llm"}))
+    with pytest.raises(ValueError, match=r"peft.*\[llm\]"):
+        Run.of(llm)
+    gpu = dataclasses.replace(CHAPTERS["ch01"], needs=frozenset({"cuda"}))
+    with pytest.raises(ValueError, match="device"):
+        Run.of(gpu, device="cpu")
