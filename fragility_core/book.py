@@ -93,7 +93,8 @@ def render_scorecard(*, profile: str = "paper", results_dir: str | Path = "resul
 # --- stale pages ------------------------------------------------------------------------------------
 def _flag_cell(message: str) -> nbformat.NotebookNode:
     cell = nbformat.v4.new_markdown_cell(
-        ":::{danger} STALE — these numbers are not what the current code computes\n" + message + "\n:::")
+        ":::{admonition} STALE — these numbers are not what the current code computes\n:class: danger\n"
+        + message + "\n:::")
     cell.metadata["tags"] = [FLAG_TAG]
     cell.id = FLAG_TAG
     return cell
@@ -129,14 +130,18 @@ def flag_stale_pages(results_dir: str | Path = "results", root: Path = ROOT) -> 
             stale[chapter.key] = tables
         if page.exists():
             flag_page(page, None if not tables else (
-                "The results of this chapter were computed by an earlier version of the code: "
+                "Tables of this chapter are not what the current code computes (stale: computed by an earlier "
+                "version of the code; damaged: the file no longer matches its checksum; missing: never computed): "
                 + ", ".join(tables) + ". Every number on this page that depends on them is out of date until the "
                 "chapter is run again (`fragility run " + chapter.key + "`)."))
     card = root / "book" / "scorecard.ipynb"
+    if card.exists() and (stale or FLAG_TAG in card.read_text()):
+        # its per-chapter "results" column must say which are stale (or current again): execute it anew
+        render_scorecard(profile="paper", results_dir=Path(results_dir).resolve(), output_dir=card.parent)
     if card.exists():
         flag_page(card, None if not stale else (
-            "The results of chapter(s) " + ", ".join(stale) + " are stale for the current code; their counts below "
-            "are out of date until they are run again."))
+            "The results of chapter(s) " + ", ".join(stale) + " are not what the current code computes; their "
+            "counts below are out of date until they are run again."))
     return stale
 
 

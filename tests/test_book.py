@@ -85,7 +85,9 @@ def test_book_flags_exactly_the_pages_whose_results_are_damaged_or_stale(tmp_pat
     assert list(stale) == ["ch01"] and "damaged" in stale["ch01"][0]
     page = lambda key: (tmp_path / "book" / "chapters" / CHAPTERS[key].page).read_text()  # noqa: E731
     assert FLAG_TAG in page("ch01") and FLAG_TAG not in page("ch02")
-    assert FLAG_TAG in (tmp_path / "book" / "scorecard.ipynb").read_text()
+    card = (tmp_path / "book" / "scorecard.ipynb").read_text()
+    assert FLAG_TAG in card and ">STALE<" in card and card.count(">current<") == len(CHAPTERS) - 4  # ch01 + 8–10
     csv.write_bytes(good)
     assert flag_stale_pages(tmp_path / "results", tmp_path) == {}
-    assert FLAG_TAG not in page("ch01") and FLAG_TAG not in (tmp_path / "book" / "scorecard.ipynb").read_text()
+    card = (tmp_path / "book" / "scorecard.ipynb").read_text()
+    assert FLAG_TAG not in page("ch01") and FLAG_TAG not in card and ">STALE<" not in card

@@ -1,22 +1,26 @@
 """The one registry of chapters: one module per chapter, each defining ``CHAPTER`` (interface: :mod:`.base`).
 
 The command line, the notebooks, the scorecard, the benchmarks and the tests iterate :data:`CHAPTERS`;
-nothing else lists chapters. Adding a chapter: a module here (and its name below), a notebook, a line in
-``_toc.yml``.
+nothing else lists chapters. Adding a chapter: a module ``chNN.py`` here (found by its name), a notebook, a
+line in ``_toc.yml``.
 """
 from __future__ import annotations
 
 import importlib
+import pkgutil
+import re
 
 from fragility_core.chapters.base import Chapter
 
-CHAPTER_MODULES = tuple(f"ch{n:02d}" for n in range(1, 11))
-
 
 def _load() -> dict[str, Chapter]:
+    """Every ``chNN`` module of this package, in chapter order; its ``CHAPTER`` must carry its own number."""
+    names = sorted(m.name for m in pkgutil.iter_modules(__path__) if re.fullmatch(r"ch\d\d", m.name))
     out = {}
-    for name in CHAPTER_MODULES:
-        chapter = importlib.import_module(f"fragility_core.chapters.{name}").CHAPTER
+    for name in names:
+        chapter = importlib.import_module(f"{__name__}.{name}").CHAPTER
+        if chapter.key != name:
+            raise RuntimeError(f"{name}.CHAPTER has number {chapter.number}")
         out[chapter.key] = chapter
     return out
 
