@@ -26,8 +26,8 @@ def _runs(chapters: list[str], args) -> list[Run]:
     return runs
 
 
-def _run_args(p: argparse.ArgumentParser, *, device: bool = True) -> None:
-    p.add_argument("chapters", nargs="*" if not device else "+",
+def _run_args(p: argparse.ArgumentParser, *, device: bool = True, chapters: str = "+") -> None:
+    p.add_argument("chapters", nargs=chapters,
                    help=f"{', '.join(c.key for c in reproduced_chapters())} or 'all'")
     p.add_argument("--profile", default=None, help="paper (default), quick or smoke")
     p.add_argument("--seeds", type=int, nargs="+", default=None, help="override the chapter's published seeds")
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--no-progress", action="store_true", help="silence progress bars")
     s = sub.add_parser("status", help="list each stage as fresh / stale / damaged / missing (exit 1 if any is not "
                        "fresh)")
-    _run_args(s, device=False)
+    _run_args(s, device=False, chapters="*")
     b = sub.add_parser("book", help="flag stale pages, build the site from the executed pages (jupyter-book, -W)")
     b.add_argument("--results-dir", default="results")
     args = ap.parse_args(argv)

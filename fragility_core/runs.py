@@ -118,11 +118,14 @@ class Run:
     # --- compute, status, load ------------------------------------------------------------------
     def compute(self, *, progress: bool = True, log=print) -> dict[str, pd.DataFrame]:
         """Every stage of the chapter: loaded where its key matches, computed where not; then the index."""
+        return self._compute(progress=progress, log=log)[0]
+
+    def _compute(self, *, progress: bool, log) -> tuple[dict[str, pd.DataFrame], list[StageRecord]]:
         store = self.store("compute", log=log)
         tables = self.chapter.compute(store, self.config, progress=progress)
         self._write_index(store.tables())
         store.remove_unreferenced([r.name for r in store.tables()], self._referenced_keys())
-        return tables
+        return tables, store.tables()
 
     def status(self) -> list[StageRecord]:
         """Each table stage of the chapter as fresh / stale / damaged / missing, computing nothing."""
@@ -143,19 +146,10 @@ class Run:
     def results(self, *, compute: bool = True, progress: bool = True) -> tuple[dict[str, pd.DataFrame],
                                                                                 list[StageRecord]]:
         """For a notebook: compute what is missing (``compute=True``) or only read (stale flagged)."""
-        if compute:
-            self.compute(progress=progress, log=None)
-        return self.load()
+        return self._compute(progress=progress, log=None) if compute else self.load()
 
     def export(self, **tables: pd.DataFrame) -> None:
         """A page's derived tables (comparison, claims) beside its index, for the scorecard."""
         for name, df in tables.items():
             atomic_write(self.chapter_dir / f"{name}.csv", lambda p, df=df: df.to_csv(p, index=False))
 
-
-def wall_time(records: list[StageRecord]) -> float:
-    return float(sum(r.wall_time_s or 0.0 for r in records))
-
-
-def is_current(records: list[StageRecord]) -> bool:
-    return all(r.status in ("fresh", "computed") for r in records)

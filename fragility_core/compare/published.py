@@ -95,19 +95,15 @@ def load_published() -> pd.DataFrame:
     return df
 
 
-def _check_chapter(chapter: int) -> int:
-    """A chapter the data file publishes numbers for (the file, not a list here, says which)."""
-    chapters = sorted(set(load_published()["chapter"]))
-    if chapter not in chapters:
-        raise ValueError(f"chapter must be one of {chapters}, got {chapter!r}")
-    return int(chapter)
-
-
 def published(chapter: int, table: str | None = None, source: str | None = None) -> pd.DataFrame:
     """The published rows of one chapter, optionally of one table (``"Table 1"``) or one
-    source (``"table"``, ``"prose"``, ``"abstract"``), in CSV order."""
+    source (``"table"``, ``"prose"``, ``"abstract"``), in CSV order. The data file, not a list here,
+    says which chapters exist."""
     df = load_published()
-    keep = df["chapter"] == _check_chapter(chapter)
+    chapters = sorted(set(df["chapter"]))
+    if chapter not in chapters:
+        raise ValueError(f"chapter must be one of {chapters}, got {chapter!r}")
+    keep = df["chapter"] == int(chapter)
     if table is not None:
         keep &= df["table"] == table
     if source is not None:
