@@ -759,3 +759,143 @@ def test_ch07_claims():
     assert_flips(7, "C7.5", good, ch07_tables({("neurosteroid-off", BIASED): 60.07}))
     # C7.1: neurosteroid ≥ ketamine − 0.5 > ... ; SSRI above ketamine breaks it
     assert_flips(7, "C7.1", good, ch07_tables({("ssri", COMB): 97.39}))
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Chapter 8: the acute table on the scarred state (+ scar load), withdrawal as chapter 7, six kindling cycles
+SCAR = "scar load"
+SCARS = [2.04, 3.11, 4.57]   # early scar load per seed: the same in every arm (scars are shared by a seed's arms)
+ARMS8 = [a for a in ARMS if a != "dense"]
+KINDLING_RELAPSES = {  # arm -> per cycle, the seeds that relapse
+    "ketamine": [{2}, set(), set(), set(), set(), set()],
+    "ssri": [{0, 1, 2}, {0, 1, 2}, {0, 1}, {0, 1}, {0}, {0}],
+    "neurosteroid": [{0, 1, 2}, {0, 1, 2}, {0, 1}, set(), set(), set()],
+}
+TRIGGER = {"ketamine": (74.1, 3.3), "ssri": (40.2, 5.1), "neurosteroid": (33.3, 10.9)}  # cycle 0 mean, rise per cycle
+SCAR_RISE = {"ketamine": 1.31, "ssri": 0.27, "neurosteroid": 0.13}       # scar load added per cycle (pt)
+SEVERITY = {"ketamine": 2.0, "ssri": 1.98, "neurosteroid": 1.04}
+FINAL = {"ketamine": [96.1, 97.2, 98.3], "ssri": [55.4, 80.5, 90.6], "neurosteroid": [92.2, 93.3, 94.4]}
+
+
+def ch08_acute(overrides: dict | None = None) -> pd.DataFrame:
+    planted = {k: v for k, v in ACUTE_MEANS.items() if k[0] != "dense"}
+    planted.update({(arm, SCAR): SCARS for arm in ARMS8})
+    return tidy("arm", {**planted, **(overrides or {})}, ARMS8, [*ACUTE, SCAR], SEEDS3, unique=False, shuffle=8)
+
+
+def kindling(relapses: dict | None = None, final: dict | None = None, trigger: dict | None = None,
+             severity: dict | None = None) -> pd.DataFrame:
+    relapses, final, trigger = {**KINDLING_RELAPSES, **(relapses or {})}, {**FINAL, **(final or {})}, \
+        {**TRIGGER, **(trigger or {})}
+    sev = {**SEVERITY, **(severity or {})}
+    rows = []
+    for arm in TREATED:
+        for si, seed in enumerate(SEEDS3):
+            load = SCARS[si]
+            for c in range(6):
+                load += SCAR_RISE[arm]
+                a0, rise = trigger[arm]
+                cells = {"relapsed": float(seed in relapses[arm][c]), "trigger accuracy": a0 + rise * c + si,
+                         "severity": sev[arm] + 0.001 * si, "scar load": load, "bias": 1.5 - 0.2 * c}
+                rows += [dict(cycle=c, arm=arm, seed=seed, metric=m, value=v) for m, v in cells.items()]
+            cells = {"autonomy accuracy": final[arm][si], "autonomous": float(final[arm][si] < 70), "scar load": load}
+            rows += [dict(cycle=6, arm=arm, seed=seed, metric=m, value=v) for m, v in cells.items()]
+    return pd.DataFrame(rows).sample(frac=1.0, random_state=9).reset_index(drop=True)
+
+
+CH08_WITHDRAWAL = dict(relapsing={("own rate", "neurosteroid"): {0, 1, 2}},
+                       by_duration={("own rate", "neurosteroid", d): {0, 1} for d in (200, 300)})
+
+
+def ch08_tables(acute_overrides: dict | None = None, withdrawal_kw: dict | None = None, **kindling_kw) -> dict:
+    return {"acute": ch08_acute(acute_overrides), "withdrawal": withdrawal(**(withdrawal_kw or CH08_WITHDRAWAL)),
+            "kindling": kindling(**kindling_kw)}
+
+
+def seed_stat(values) -> tuple:
+    return approx(float(np.mean(values))), approx(float(np.std(values)))
+
+
+def test_ch08_keys():
+    rep = get_chapter(8).reproduced(ch08_tables())
+    rows8 = {"untreated": "Untreated Baseline", "ssri": "SSRI-like", "neurosteroid": "Neurosteroid-like",
+             "ketamine": "Ketamine-like"}
+    planted = {**{k: v for k, v in ACUTE_MEANS.items() if k[0] != "dense"}, **{(a, SCAR): SCARS for a in ARMS8}}
+    m = lambda key: float(np.mean(planted[key]))  # noqa: E731
+    for table, columns, skip in (
+            ("Table 1", {CLEAN: "Clean Accuracy (%)", COMB: "Combined Stress Accuracy (%)",
+                         SP_W: "Network Sparsity (%)", SCAR: "Early Scarring (%)"}, ()),
+            ("Table 2", {BIASED: "Biased Accuracy (%)", GAIN: "Gain Multiplier",
+                         ACTIVATION: "Avg. Hidden Activation"}, {("untreated", ACTIVATION)})):
+        for arm, row in rows8.items():
+            for metric, column in columns.items():
+                if (arm, metric) in skip:
+                    assert not has_key(rep, table, row, column)
+                    continue
+                assert value(rep, table, row, column) == approx(m((arm, metric))), (table, row, column)
+    labels = {"ketamine": "Ketamine-like", "ssri": "SSRI-like", "neurosteroid": "Neurosteroid-like"}
+    for arm, row in labels.items():
+        totals = [sum(seed in r for r in KINDLING_RELAPSES[arm]) for seed in SEEDS3]
+        got = get(rep, "Table 3", row, "Avg. Total Relapses")
+        assert (float(got["value"]), float(got["sd"])) == seed_stat(totals)
+        assert value(rep, "Table 3", row, "Autonomy Rate (%)") == approx(100 * np.mean([x < 70 for x in FINAL[arm]]))
+        assert value(rep, "Table 3", row, "Final Biased Accuracy (Minimal Trigger) (%)") == approx(np.mean(FINAL[arm]))
+        for c in (0, 5):
+            assert value(rep, "Table 4", row, f"Cycle {c} Relapse Rate (%)") == approx(
+                100 * len(KINDLING_RELAPSES[arm][c]) / 3)
+            assert value(rep, "Table 4", row, f"Cycle {c} Biased Accuracy (%)") == approx(
+                TRIGGER[arm][0] + TRIGGER[arm][1] * c + 1)
+        final_scar = [s + 6 * SCAR_RISE[arm] for s in SCARS]
+        got = get(rep, "", row, "Final scar load after kindling (%)")
+        assert (float(got["value"]), float(got["sd"])) == seed_stat(final_scar)
+    # severity is read at relapses only: the neurosteroid-like arm relapsed in cycles 0–2
+    n_sev = [SEVERITY["neurosteroid"] + 0.001 * si for c in range(6) for si, s in enumerate(SEEDS3)
+             if s in KINDLING_RELAPSES["neurosteroid"][c]]
+    assert value(rep, "", "Neurosteroid-like", "Severity factor") == approx(np.mean(n_sev))
+    assert value(rep, "", "Neurosteroid-like", "Scar burden by cycle 3 (%)") == approx(
+        np.mean(SCARS) + 4 * SCAR_RISE["neurosteroid"])
+    assert value(rep, "", "Neurosteroid-like", "Cycle 3 Relapse Rate (%)") == approx(0.0)
+    assert value(rep, "", "Neurosteroid-like", "Cycle 1 Relapse Rate (%)") == approx(100.0)
+    assert value(rep, "", "SSRI-like", "Relapse rate in later cycles (%)") == approx((200 / 3 + 100 / 3 + 100 / 3) / 3)
+    # discontinuation: per-seed relapse fractions over the six lengths, population SD
+    n_per_seed = [100.0, 100.0, 400 / 6]
+    got = get(rep, "", "Neurosteroid-like", "Post-discontinuation relapse (% of runs)")
+    assert (float(got["value"]), float(got["sd"])) == seed_stat(n_per_seed)
+    assert value(rep, "", "SSRI-like", "Post-discontinuation relapse (% of runs)") == approx(100.0)
+    assert value(rep, "", "SSRI-like & neurosteroid-like", "Networks relapsing within 50 decay steps (of 10)") == \
+        approx((100 + np.mean(n_per_seed)) / 2 / 10)
+    off = np.array(N_ON) - np.array(N_OFF)
+    got = get(rep, "", "Neurosteroid-like (inhibition removed)", "Combined-stress accuracy drop (pt)")
+    assert (float(got["value"]), float(got["sd"])) == seed_stat(off)
+    assert value(rep, "", "Neurosteroid-like (inhibition removed)", "Biased-noise accuracy drop (pt)") == approx(
+        50.53 - 36.91)
+    assert value(rep, "", "Ketamine-like", "Network Sparsity (%)") == approx(47.51)
+    assert value(rep, "", "Other arms (SSRI, neurosteroid, untreated)", "Network Sparsity (%)") == approx(
+        (94.92 + 94.93 + 94.91) / 3)
+    assert_compares(rep, 8)
+
+
+def test_ch08_claims():
+    good = ch08_tables()
+    claims = get_chapter(8).claims(good)
+    assert (claims["verdict"] == "holds").all(), claims[claims["verdict"] != "holds"]
+    # C8.1: the early scar load must be the same in every arm
+    assert_flips(8, "C8.1", good, ch08_tables({("ketamine", SCAR): [2.04, 3.11, 4.6]}))
+    assert_flips(8, "C8.2", good, ch08_tables({("ssri", BIASED): 51.0}))
+    assert_flips(8, "C8.3", good, ch08_tables({("ketamine", DROP): 1.5}))
+    # C8.4: neurosteroid relapsing at every length (no fall after 100 epochs) breaks it
+    assert_flips(8, "C8.4", good, ch08_tables(withdrawal_kw=dict(relapsing={("own rate", "neurosteroid"): {0, 1, 2}})))
+    # C8.5: a neurosteroid-like network failing at the minimal trigger breaks it
+    assert_flips(8, "C8.5", good, ch08_tables(final={"neurosteroid": [62.2, 93.3, 94.4]}))
+    # C8.6: the ketamine-like arm relapsing most breaks it
+    many = {"ketamine": [{0, 1, 2}] * 6}
+    assert_flips(8, "C8.6", good, ch08_tables(relapses=many))
+    # C8.7: a falling trigger accuracy for the SSRI-like arm breaks it
+    assert_flips(8, "C8.7", good, ch08_tables(trigger={"ssri": (40.2, -1.0)}))
+    # C8.8: a neurosteroid-like relapse in cycle 4 breaks it
+    late = {"neurosteroid": [{0, 1, 2}, {0, 1, 2}, {0, 1}, set(), {1}, set()]}
+    assert_flips(8, "C8.8", good, ch08_tables(relapses=late))
+    # C8.9: an SSRI-like severity only 1.2 times the neurosteroid-like one breaks it
+    assert_flips(8, "C8.9", good, ch08_tables(severity={"ssri": 1.25}))
+    # C8.10: drug off within 10 pt on combined stress breaks it
+    assert_flips(8, "C8.10", good, ch08_tables({("neurosteroid-off", COMB): [x + 12 for x in N_OFF]}))
