@@ -140,7 +140,7 @@ def test_trigger_bias_schedule():
     assert [trigger_bias(Kindling(), c) for c in range(6)] == [1.5, 1.3, 1.1, 0.9, 0.7, 0.5]
 
 
-def test_trigger_accuracy_repeats_for_one_purpose_and_falls_with_the_bias(task):
+def test_trigger_accuracy_repeats_for_one_purpose_and_differs_for_another(task):
     net = EnsembleMLP(SEEDS, sizes=SIZES)
     a = trigger_accuracy(net, task, 1.0, batches=5, batch_size=32, purpose="x")
     assert torch.equal(a, trigger_accuracy(net, task, 1.0, batches=5, batch_size=32, purpose="x"))
