@@ -130,3 +130,16 @@ def test_a_change_to_regrowth_spares_the_sweep(tmp_path, monkeypatch):
                    "        chosen = 1 * _select_lowest(")
     monkeypatch.setattr(codehash, "code_index", lambda: edited)
     assert {r.name: r.status for r in run.status()} == {"regrowth-battery": "stale", "sweep": "fresh"}
+
+
+def test_a_method_counts_only_where_its_class_is_reached():
+    """``x.select()`` in chapter 8's kindling reaches the MLP's ``select`` but not the GRU's (chapter 8 never names
+    the GRU, so no GRU exists there); chapter 10's kindling names the GRU and reaches both."""
+    index = code_index()
+    gru_select, mlp_select = "fragility_core.models.gru:EnsembleGRU.select", "fragility_core.models.mlp:EnsembleMLP.select"
+    feedforward = index.closure(["fragility_core.chapters.ch08:kindling_table"])
+    recurrent = index.closure(["fragility_core.chapters.ch10:kindling_table"])
+    assert mlp_select in feedforward and gru_select not in feedforward
+    assert not any(u.startswith("fragility_core.models.gru:") for u in feedforward)
+    assert {mlp_select, gru_select} <= recurrent
+    assert "fragility_core.models.gru:EnsembleGRU.from_state" in recurrent

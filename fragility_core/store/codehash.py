@@ -7,8 +7,9 @@ stage can reach, statically, from the function that computes it.
   one method, in a science module (everything in ``fragility_core`` except the store, the comparison layer,
   the command line and the chapter registry, which compute no numbers).
 - A unit's **references** are the names it uses, resolved through its module's imports (``Name`` and
-  ``module.attr``), plus, for every attribute ``x.f``, every method named ``f`` of any science class (the
-  receiver's type is unknown statically, so all candidates count). A class brings its header (decorators,
+  ``module.attr``), plus, for every attribute ``x.f``, every method named ``f`` of any science class the
+  closure reaches (the receiver's type is unknown statically, so all candidates count; a class that no code of
+  the closure names has no instance there, so its methods cannot run). A class brings its header (decorators,
   bases, fields) and the methods Python calls implicitly (``__init__``, ``__post_init__``, ``__call__``,
   ``forward``...); a method brings its class. Every closure includes the network module (run through
   ``net(x)``).
@@ -73,6 +74,7 @@ class CodeIndex:
     def __init__(self, package_dir: Path = PACKAGE_DIR):
         self.units: dict[str, Unit] = {}
         self.methods: dict[str, set[str]] = {}      # method name -> unit ids
+        self.class_methods: dict[str, set[str]] = {}   # class unit id -> its methods' unit ids
         self._imports: dict[str, dict[str, str]] = {}
         modules = {}
         for path in sorted(package_dir.rglob("*.py")):
@@ -133,6 +135,7 @@ class CodeIndex:
             if "." in name:   # a method: its class header, and the class's siblings through self.x
                 unit.refs.add(("unit", f"{module}:{name.split('.')[0]}", None))
                 self.methods.setdefault(name.split(".")[1], set()).add(uid)
+                self.class_methods.setdefault(f"{module}:{name.split('.')[0]}", set()).add(uid)
             self.units[uid] = unit
         for name, node in local:   # a class brings the methods Python calls implicitly (construction, call)
             if isinstance(node, ast.ClassDef):
@@ -169,17 +172,33 @@ class CodeIndex:
 
     # --- closures -----------------------------------------------------------------------------------
     def closure(self, entries: Iterable[str]) -> set[str]:
+        """Every unit reachable from ``entries``. An attribute ``x.f`` reaches the methods named ``f`` of every
+        class the closure reaches (a method runs only on an instance, and an instance exists only where code
+        of the closure names its class: constructs it, loads it, annotates with it), found as a fixpoint."""
         todo = [e for e in entries if e in self.units]
         todo += [u for u in self.units if any(u.startswith(m + ":") for m in ALWAYS)]
         seen: set[str] = set()
+        attrs: set[str] = set()       # attribute names used by the closure so far
+        classes: set[str] = set()     # class units reached so far
         while todo:
             uid = todo.pop()
             if uid in seen:
                 continue
             seen.add(uid)
+            if uid in self.class_methods:
+                classes.add(uid)
+                todo.extend(m for m in self.class_methods[uid] if m.rsplit(".", 1)[1] in attrs)
             for ref in self.units[uid].refs:
-                todo.extend(self._resolve(ref) - seen)
+                if ref[0] == ".":
+                    attrs.add(ref[1])
+                    todo.extend(m for m in self.methods.get(ref[1], ()) if self.class_of(m) in classes)
+                else:
+                    todo.extend(self._resolve(ref) - seen)
         return seen
+
+    @staticmethod
+    def class_of(method: str) -> str:
+        return method.rsplit(".", 1)[0]
 
     def digest(self, entries: Iterable[str]) -> str:
         units = self.closure(entries)
