@@ -82,9 +82,10 @@ def render_published_page(chapter: Chapter, output_dir: str | Path | None = None
                    heading=f"Chapter {chapter.number}: {chapter.title}")
 
 
-def render_scorecard(*, profile: str = "paper", results_dir: str | Path = "results",
+def render_scorecard(*, profile: str = "book", results_dir: str | Path = "results",
                      output_dir: str | Path | None = None) -> Path:
-    target = Path(output_dir or (ROOT / "book" if profile == "paper" else ROOT / "_build" / "notebooks" / profile))
+    """``profile="book"``: every chapter at its book profile (the published runs); any other name: that profile."""
+    target = Path(output_dir or (ROOT / "book" if profile == "book" else ROOT / "_build" / "notebooks" / profile))
     results_dir = str(Path(results_dir).resolve()) if Path(results_dir).is_absolute() else str(results_dir)
     return execute(NOTEBOOKS / "scorecard.ipynb", target / "scorecard.ipynb",
                    dict(profile=profile, results_dir=results_dir))
@@ -123,7 +124,7 @@ def flag_stale_pages(results_dir: str | Path = "results", root: Path = ROOT) -> 
     scorecard if any is); unflag pages that are fresh again. Returns the stale tables per chapter."""
     stale = {}
     for chapter in reproduced_chapters():
-        run = Run.of(chapter, profile="paper", results_dir=results_dir)
+        run = Run.of(chapter, results_dir=results_dir)   # its book profile
         page = root / "book" / "chapters" / chapter.page
         tables = stale_tables(run)
         if tables:
@@ -137,7 +138,7 @@ def flag_stale_pages(results_dir: str | Path = "results", root: Path = ROOT) -> 
     card = root / "book" / "scorecard.ipynb"
     if card.exists() and (stale or FLAG_TAG in card.read_text()):
         # its per-chapter "results" column must say which are stale (or current again): execute it anew
-        render_scorecard(profile="paper", results_dir=Path(results_dir).resolve(), output_dir=card.parent)
+        render_scorecard(profile="book", results_dir=Path(results_dir).resolve(), output_dir=card.parent)
     if card.exists():
         flag_page(card, None if not stale else (
             "The results of chapter(s) " + ", ".join(stale) + " are not what the current code computes; their "

@@ -29,7 +29,7 @@ def _runs(chapters: list[str], args) -> list[Run]:
 def _run_args(p: argparse.ArgumentParser, *, device: bool = True, chapters: str = "+") -> None:
     p.add_argument("chapters", nargs=chapters,
                    help=f"{', '.join(c.key for c in reproduced_chapters())} or 'all'")
-    p.add_argument("--profile", default=None, help="paper (default), quick or smoke")
+    p.add_argument("--profile", default=None, help="paper (the default for chapters 1-8), cpu (chapter 10's default), quick or smoke")
     p.add_argument("--seeds", type=int, nargs="+", default=None, help="override the chapter's published seeds")
     if device:
         p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
@@ -56,8 +56,14 @@ def cmd_run(args) -> int:
         page = book.render_chapter(run, output_dir=args.output_dir, progress=not args.no_progress)
         print(f"{run.chapter.key}: executed -> {page}")
     if runs:
-        profile, results = runs[0].profile, runs[0].results_dir
-        if all(r.published_seeds for r in runs):
+        results = runs[0].results_dir
+        if all(r.is_published_run for r in runs):
+            profile = "book"
+        elif all(r.published_seeds for r in runs) and len({r.profile for r in runs}) == 1:
+            profile = runs[0].profile
+        else:
+            profile = None
+        if profile is not None:
             print(f"scorecard: executed -> {book.render_scorecard(profile=profile, results_dir=results, output_dir=args.output_dir)}")
     return 0
 

@@ -88,8 +88,9 @@ class Run:
 
     @property
     def is_published_run(self) -> bool:
-        """The published protocol on the published seeds: the only run whose page goes into the book."""
-        return self.profile == "paper" and self.published_seeds
+        """The chapter's book profile (its first: ``paper``, or ``cpu`` where the published protocol does not fit
+        a CPU) on the published seeds: the only run whose page goes into the book."""
+        return self.profile == self.chapter.profiles[0] and self.published_seeds
 
     @property
     def config(self) -> Any:

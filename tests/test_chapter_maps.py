@@ -7,6 +7,7 @@ wrong sign shows as a wrong number. Rows are shuffled: nothing may depend on row
 """
 from __future__ import annotations
 
+import importlib
 import math
 from itertools import count
 
@@ -899,3 +900,201 @@ def test_ch08_claims():
     assert_flips(8, "C8.9", good, ch08_tables(severity={"ssri": 1.25}))
     # C8.10: drug off within 10 pt on combined stress breaks it
     assert_flips(8, "C8.10", good, ch08_tables({("neurosteroid-off", COMB): [x + 12 for x in N_OFF]}))
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Chapter 10: chapter 8's tables on a recurrent network (no dense arm); C10.10 against chapter 8's tables
+CH10_ACUTE = {  # over chapter 5-7's means: chance-level biased accuracy, the GRU's activation order, drug off
+    ("untreated", ACTIVATION): 0.0671, ("ketamine", ACTIVATION): 0.2542, ("ssri", ACTIVATION): 0.1363,
+    ("neurosteroid", ACTIVATION): 0.2941,
+    ("ketamine", BIASED): 26.61, ("ssri", BIASED): 25.33, ("neurosteroid", BIASED): 26.04,
+    ("neurosteroid", I25): 84.17,
+    ("neurosteroid-off", COMB): [64.93, 62.11, 67.45], ("neurosteroid-off", I25): 60.38,
+    ("neurosteroid-off", BIASED): 25.87,
+    # the scars are a seed's in every arm; planted a little apart per arm so that a key reading the wrong arm shows
+    **{(arm, SCAR): [s + 0.01 * i for s in SCARS] for i, arm in enumerate(ARMS8)},
+}
+CH10_PLANTED = {**{k: v for k, v in ACUTE_MEANS.items() if k[0] != "dense"}, **CH10_ACUTE}
+ALL3 = {0, 1, 2}
+CH10_RELAPSES = {arm: [ALL3] * 6 for arm in TREATED}   # every arm relapses in every cycle
+CH10_FINAL = {"ketamine": [25.1, 26.2, 27.3], "ssri": [24.6, 25.4, 26.1], "neurosteroid": [41.2, 50.5, 60.3]}
+CH10_SEVERITY = {"ketamine": 1.59, "ssri": 1.67, "neurosteroid": 1.35}
+SEVERITY_RISE = {"ketamine": 0.004, "ssri": 0.018, "neurosteroid": -0.01}   # severity added per cycle
+CH10_WITHDRAWAL = dict(relapsing={("own rate", arm): ALL3 for arm in TREATED})   # every run relapses
+
+
+def ch10_acute(overrides: dict | None = None) -> pd.DataFrame:
+    return tidy("arm", {**CH10_PLANTED, **(overrides or {})}, ARMS8, [*ACUTE, SCAR], SEEDS3, shuffle=10)
+
+
+def ch10_kindling(severity_rise: dict | None = None, **kindling_kw) -> pd.DataFrame:
+    """Chapter 8's kindling table with a severity that moves with the cycle (so first and last cycles differ)."""
+    df = kindling(**kindling_kw)
+    rise = {**SEVERITY_RISE, **(severity_rise or {})}
+    sev = df["metric"] == "severity"
+    df.loc[sev, "value"] += df.loc[sev, "arm"].map(rise) * df.loc[sev, "cycle"]
+    return df
+
+
+def ch10_tables(acute_overrides: dict | None = None, withdrawal_kw: dict | None = None, *,
+                relapses: dict | None = None, final: dict | None = None, trigger: dict | None = None,
+                severity: dict | None = None, severity_rise: dict | None = None) -> dict:
+    return {"acute": ch10_acute(acute_overrides), "withdrawal": withdrawal(**(withdrawal_kw or CH10_WITHDRAWAL)),
+            "kindling": ch10_kindling(severity_rise, relapses={**CH10_RELAPSES, **(relapses or {})},
+                                      final={**CH10_FINAL, **(final or {})}, trigger=trigger,
+                                      severity={**CH10_SEVERITY, **(severity or {})})}
+
+
+# for the keys: relapses that differ by arm, cycle and seed (the SSRI-like arm first relapses in cycle 1, last in
+# cycle 4), and autonomy that differs by arm (ketamine-like 3 of 3, SSRI-like 1 of 3, neurosteroid-like 2 of 3)
+KEYS_RELAPSES = {"ketamine": [ALL3, ALL3, {1, 2}, {2}, {0, 2}, {2}],
+                 "ssri": [set(), {0, 1}, ALL3, {1, 2}, {2}, set()],
+                 "neurosteroid": [ALL3, {0, 1}, {0}, {0, 2}, {1}, {1, 2}]}
+KEYS_FINAL = {"ketamine": [25.1, 26.2, 27.3], "ssri": [24.6, 73.4, 76.1], "neurosteroid": [41.2, 50.5, 91.7]}
+
+
+def ch10_severity(arm: str, cycle: int, si: int) -> float:
+    return CH10_SEVERITY[arm] + SEVERITY_RISE[arm] * cycle + 0.001 * si
+
+
+def ch10_trigger(arm: str, cycle: int, si: int) -> float:
+    a0, rise = TRIGGER[arm]
+    return a0 + rise * cycle + si
+
+
+def test_ch10_keys():
+    rep = get_chapter(10).reproduced(ch10_tables(relapses=KEYS_RELAPSES, final=KEYS_FINAL))
+    assert rep["value"].notna().all(), rep[rep["value"].isna()]
+    m = lambda arm, metric: float(np.mean(CH10_PLANTED[(arm, metric)]))  # noqa: E731
+    rows10 = {"untreated": "Untreated (pruned)", "ketamine": "Ketamine-like", "ssri": "SSRI-like",
+              "neurosteroid": "Neurosteroid-like"}
+    for table, columns in (("Table 1", {SP_W: "Sparsity (%)", SCAR: "Scar (%)", CLEAN: "Clean Accuracy (%)",
+                                        COMB: "Combined Stress Accuracy (%)"}),
+                           ("Table 2", {GAIN: "Gain Multiplier", BIASED: "Biased Stress Accuracy (%)",
+                                        ACTIVATION: "Activation Magnitude"})):
+        for arm, row in rows10.items():
+            for metric, column in columns.items():
+                got = get(rep, table, row, column)
+                assert float(got["value"]) == approx(m(arm, metric)), (table, row, column)
+                assert int(got["n_seeds"]) == 3
+    # Table 3: per arm, over the seeds
+    labels = {"ketamine": "Ketamine-like", "ssri": "SSRI-like", "neurosteroid": "Neurosteroid-like"}
+    final_scar = {arm: [s + 6 * SCAR_RISE[arm] for s in SCARS] for arm in TREATED}
+    for arm, row in labels.items():
+        totals = [sum(seed in r for r in KEYS_RELAPSES[arm]) for seed in SEEDS3]
+        got = get(rep, "Table 3", row, "Total Relapses")
+        assert (float(got["value"]), float(got["sd"])) == seed_stat(totals), row
+        got = get(rep, "Table 3", row, "Final Scar (%)")
+        assert (float(got["value"]), float(got["sd"])) == seed_stat(final_scar[arm]), row
+        assert value(rep, "Table 3", row, "Autonomy Rate (%)") == approx(
+            100 * np.mean([x < 70 for x in KEYS_FINAL[arm]])), row
+        got = get(rep, "Table 3", row, "Autonomy Accuracy (%)")
+        assert (float(got["value"]), float(got["sd"])) == seed_stat(KEYS_FINAL[arm]), row
+    assert [value(rep, "Table 3", labels[a], "Autonomy Rate (%)") for a in TREATED] == [
+        approx(100.0), approx(100 / 3), approx(200 / 3)]
+    # the acute prose keys
+    assert value(rep, "", "Ketamine-like & Neurosteroid-like", "Combined Stress Accuracy (%)") == approx(
+        min(m("ketamine", COMB), m("neurosteroid", COMB)))
+    assert value(rep, "", "SSRI-like", "Combined Stress Accuracy (%)") == approx(m("ssri", COMB))
+    got = get(rep, "", "All arms (early adversity)", "Scar (%)")
+    untreated_scars = CH10_PLANTED[("untreated", SCAR)]
+    assert (float(got["value"]), float(got["min"]), float(got["max"])) == (
+        approx(np.mean(untreated_scars)), approx(min(untreated_scars)), approx(max(untreated_scars)))
+    for arm in TREATED:
+        assert value(rep, "", rows10[arm], "Activation Magnitude") == approx(m(arm, ACTIVATION))
+        assert value(rep, "", rows10[arm], "Acute relapse drop (pt)") == approx(m(arm, DROP))
+    assert value(rep, "", "SSRI-like", "Gain (final)") == approx(1.6)
+    assert value(rep, "", "Neurosteroid-like (inhibition removed)", "Combined Stress Accuracy (%)") == approx(
+        m("neurosteroid-off", COMB))
+    assert value(rep, "", "Neurosteroid-like (inhibition removed)", "Extreme-stress accuracy (%)") == approx(60.38)
+    # kindling prose keys
+    got = get(rep, "", "Ketamine-like", "Final Scar (%)")   # the abstract's, = Table 3's
+    assert (float(got["value"]), float(got["sd"])) == seed_stat(final_scar["ketamine"])
+    # the ketamine-like scar load after cycle 0 (its first relapse), not the early scars nor a later cycle
+    got = get(rep, "", "Ketamine-like", "Scar after first relapse (%)")
+    assert (float(got["value"]), float(got["sd"])) == seed_stat([s + SCAR_RISE["ketamine"] for s in SCARS])
+    # severity at relapses only, over every cycle: each seed's mean over its relapses, then mean ± SD over seeds
+    for arm in ("ketamine", "neurosteroid"):
+        per_seed = [np.mean([ch10_severity(arm, c, si) for c in range(6) if s in KEYS_RELAPSES[arm][c]])
+                    for si, s in enumerate(SEEDS3) if any(s in KEYS_RELAPSES[arm][c] for c in range(6))]
+        got = get(rep, "", rows10[arm], "Severity factor")
+        assert (float(got["value"]), float(got["sd"])) == seed_stat(per_seed), arm
+        assert got["n_seeds"] == len(per_seed), arm
+    # SSRI-like: the first cycle with a relapse is 1 (seeds 0, 1), the last is 4 (seed 2)
+    got = get(rep, "", "SSRI-like", "Severity factor, early cycles")
+    assert (float(got["value"]), float(got["sd"])) == seed_stat([ch10_severity("ssri", 1, si) for si in (0, 1)])
+    assert value(rep, "", "SSRI-like", "Severity factor, late cycles") == approx(ch10_severity("ssri", 4, 2))
+    # trigger accuracy: over every cycle and seed (ketamine-like, SSRI-like); cycles 0 and 5 (neurosteroid-like)
+    for arm, column in (("ketamine", "Biased-noise accuracy during kindling (%)"),
+                        ("ssri", "Biased-accuracy floor (%)")):
+        got = get(rep, "", rows10[arm], column)   # each seed's mean over the cycles, then over the seeds
+        assert (float(got["value"]), float(got["sd"])) == seed_stat(
+            [np.mean([ch10_trigger(arm, c, si) for c in range(6)]) for si in range(3)]), column
+        assert got["n_seeds"] == 3, column
+    got = get(rep, "", "Neurosteroid-like", "Biased-noise accuracy, kindling baseline (%)")
+    assert (float(got["value"]), float(got["sd"])) == seed_stat([ch10_trigger("neurosteroid", 0, si)
+                                                                  for si in range(3)])
+    assert value(rep, "", "Neurosteroid-like", "Biased-noise accuracy by cycle 5 (%)") == approx(
+        np.mean([ch10_trigger("neurosteroid", 5, si) for si in range(3)]))
+    # "only one seed maintained autonomy": the neurosteroid-like seeds that are not autonomous (91.7 ≥ 70)
+    assert value(rep, "", "Neurosteroid-like", "Seeds maintaining autonomy (count)") == approx(1.0)
+    others = (np.mean(final_scar["ssri"]) + np.mean(final_scar["neurosteroid"])) / 2
+    assert value(rep, "", "Ketamine-like vs other arms", "Final scar load ratio (x)") == approx(
+        np.mean(final_scar["ketamine"]) / others)
+    assert_compares(rep, 10)
+    # every published number is reproduced except the three that cite other chapters
+    cmp = compare(rep, chapter=10)
+    missing = cmp[cmp["verdict"] == "not reproduced"]
+    assert sorted(missing["row"]) == ["Ch8 MLP ketamine-like arm (cited)", "Ch9 LLM early-trigger arm (cited)",
+                                      "Ch9 LLM regrowth arm (cited)"]
+
+
+def assert_flips_only(chapter: int, claim_id: str, holding: dict, broken: dict) -> None:
+    """``broken`` flips ``claim_id`` and no other claim."""
+    assert_flips(chapter, claim_id, holding, broken)
+    claims = get_chapter(chapter).claims(broken)
+    others = claims[claims["claim"] != claim_id]
+    assert (others["verdict"] == "holds").all(), others[others["verdict"] != "holds"]
+
+
+def test_ch10_claims():
+    good = ch10_tables()
+    claims = get_chapter(10).claims(good)
+    assert sorted(claims["claim"], key=lambda c: int(c.split(".")[1])) == [f"C10.{i}" for i in range(1, 10)]
+    assert (claims["verdict"] == "holds").all(), claims[claims["verdict"] != "holds"]
+    # C10.1: untreated clean accuracy above 60 % breaks it
+    assert_flips_only(10, "C10.1", good, ch10_tables({("untreated", CLEAN): 61.3}))
+    # C10.2: the SSRI-like arm within 5 pt of the other two on combined stress breaks it
+    assert_flips_only(10, "C10.2", good, ch10_tables({("ssri", COMB): 93.5}))
+    # C10.3: an arm's biased accuracy 2.3 pt from the untreated one (still in 23–29 %), or SSRI-like activation
+    # above ketamine-like, breaks it
+    assert_flips_only(10, "C10.3", good, ch10_tables({("ketamine", BIASED): 27.33}))
+    assert_flips_only(10, "C10.3", good, ch10_tables({("ssri", ACTIVATION): 0.2601}))
+    # C10.4: a ketamine-like acute relapse drop of 1.5 pt breaks it
+    assert_flips_only(10, "C10.4", good, ch10_tables({("ketamine", DROP): 1.5}))
+    # C10.5: one neurosteroid-like seed not relapsing after the longest maintenance breaks it
+    assert_flips_only(10, "C10.5", good, ch10_tables(withdrawal_kw=dict(
+        **CH10_WITHDRAWAL, by_duration={("own rate", "neurosteroid", 300): {0, 1}})))
+    # C10.6: one SSRI-like seed missing the last relapse, or a neurosteroid-like autonomy of 2 of 3, breaks it
+    assert_flips_only(10, "C10.6", good, ch10_tables(relapses={"ssri": [ALL3] * 5 + [{0, 1}]}))
+    assert_flips_only(10, "C10.6", good, ch10_tables(final={"neurosteroid": [41.2, 50.5, 91.7]}))
+    # C10.7: ketamine-like severity above the SSRI-like one breaks it
+    assert_flips_only(10, "C10.7", good, ch10_tables(severity={"ketamine": 1.72}))
+    # C10.8: a falling neurosteroid-like trigger accuracy breaks it
+    assert_flips_only(10, "C10.8", good, ch10_tables(trigger={"neurosteroid": (33.3, -1.0)}))
+    # C10.9: drug off moving biased accuracy by more than 3 pt breaks it
+    assert_flips_only(10, "C10.9", good, ch10_tables({("neurosteroid-off", BIASED): 29.5}))
+
+
+def test_ch10_reversal_against_chapter_8():
+    reversal = importlib.import_module(get_chapter(10).reproduced.__module__).reversal
+    rec, ff = ch10_tables(), ch08_tables()   # GRU: 6 relapses, 100 % autonomous; MLP: 1/3 relapse, none autonomous
+    claim = reversal(rec, ff)
+    assert claim.id == "C10.10" and claim.holds
+    assert not reversal(ff, rec).holds
+    # the feed-forward ketamine-like arm relapsing in every cycle (as often as the recurrent one) breaks it
+    assert not reversal(rec, ch08_tables(relapses={"ketamine": [ALL3] * 6})).holds
+    # ... and so does its becoming autonomous in every seed (as often as the recurrent one)
+    assert not reversal(rec, ch08_tables(final={"ketamine": [55.1, 56.2, 57.3]})).holds
+    # the recurrent ketamine-like arm never becoming autonomous breaks it (its other arms unchanged)
+    assert not reversal(ch10_tables(final={"ketamine": [85.1, 86.2, 87.3]}), ff).holds

@@ -43,7 +43,7 @@ def test_notebook_outputs_are_reproducible_at_smoke(chapter, tmp_path):
 
 
 def test_scorecard_page_from_the_committed_results(tmp_path):
-    executed = render_scorecard(profile="paper", results_dir=ROOT / "results", output_dir=tmp_path)
+    executed = render_scorecard(profile="book", results_dir=ROOT / "results", output_dir=tmp_path)
     nb = nbformat.read(executed, as_version=4)
     shown = "".join(str(o.get("data", {})) + str(o.get("text", "")) for c in nb.cells for o in c.get("outputs", []))
     assert "<table" in shown and "STALE" not in shown   # the committed results are current for this code

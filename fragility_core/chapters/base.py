@@ -32,7 +32,8 @@ class Chapter:
     summary: str                   # in our own words; no published numbers here
     doi: str | None = None         # the chapter's own Zenodo record, where it has one
     default_seeds: tuple[int, ...] = ()
-    profiles: tuple[str, ...] = ()  # the profile names this chapter accepts; the first is the default
+    profiles: tuple[str, ...] = ()  # the profile names this chapter accepts; the first is the default (its book's)
+    own_profiles: tuple = ()         # Profile objects of the names above that only this chapter defines (e.g. cpu)
     needs: frozenset[str] = frozenset()   # e.g. {"llm"} (an extra to install) or {"cuda"}
     protocol: Callable[[str, tuple[int, ...]], Any] | None = None
     compute: Callable[..., dict[str, pd.DataFrame]] | None = None

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 
 from fragility_core.compare.published import style_comparison
-from fragility_core.profiles import get_profile
+from fragility_core.profiles import Profile, get_profile
 from fragility_core.store import StageRecord
 
 
@@ -27,14 +27,20 @@ def provenance(run, records: list[StageRecord]) -> dict:
     }
 
 
+def profile_of(run) -> Profile:
+    """The run's profile: one of every chapter's (:data:`PROFILES`) or one the chapter defines itself."""
+    own = {p.name: p for p in run.chapter.own_profiles}
+    return own[run.profile] if run.profile in own else get_profile(run.profile)
+
+
 def banner_html(run, records: list[StageRecord]) -> str:
     """A box naming the profile (flagging a reduced one), the seeds, device and provenance; and a red box
     when any table shown was computed by other code than the current (stale)."""
     rec = provenance(run, records)
-    profile = get_profile(run.profile)
+    profile = profile_of(run)
     kind = "note" if profile.is_paper else "warning"
     title = "Profile: paper — the published protocol" if profile.is_paper else \
-        f"Profile: {profile.name} — a reduced preview, NOT the published protocol"
+        f"Profile: {profile.name} — a reduced protocol, NOT the published protocol"
     seeds = f"Seeds {list(run.seeds)}" + ("" if run.published_seeds else " (not the volume's seeds)")
     body = (f"{seeds} · device {', '.join(rec['devices'])} · "
             f"wall time: {rec['wall_time_s']:.1f} s · fragility_core {', '.join(rec['package_versions'])} · "
