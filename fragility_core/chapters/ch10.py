@@ -36,7 +36,7 @@ from fragility_core.science.scars import EarlyAdversity, early_adversity, scar_p
 from fragility_core.science.stress import BIASED, COMBINED, EXTREME, modulation_metrics
 from fragility_core.science.training import TrainSpec, train
 from fragility_core.science.treatments import drug_off, treat
-from fragility_core.store import ResultStore
+from fragility_core.store import MissingStage, ResultStore
 from fragility_core.validate import check_choice
 
 CPU = Profile("cpu", "all ten seeds and the whole protocol, with a quarter of the data (3,000 training, 1,000 "
@@ -262,6 +262,23 @@ def compute(store: ResultStore, protocol: RecurrentProtocol, *, progress: bool =
         parts.append(store.table(f"ch10-withdrawal-{published_d}", {**cfg, "course": asdict(p.course)},
                                  partial(withdrawal_after, *args, i)))
     out["withdrawal"] = pd.concat(parts, ignore_index=True)
+    return out
+
+
+def stored_tables(store: ResultStore, protocol: RecurrentProtocol) -> dict[str, pd.DataFrame]:
+    """The tables of :func:`compute` that are stored for the current code, the others left out: a run of the
+    published protocol still in progress shows its finished stages (``store`` in load mode; the same stage
+    calls as :func:`compute`, so the same keys)."""
+    p, task = protocol, task_of(protocol)
+    args = (store, p, task, False)
+    calls = {"acute": ("ch10-acute", arms_config(p), partial(acute_battery, *args)),
+             "kindling": ("ch10-kindling", kindling_config(p, p.kindling.cycles), partial(kindling_table, *args))}
+    out = {}
+    for table, (name, config, make) in calls.items():
+        try:
+            out[table] = store.table(name, config, make)
+        except MissingStage:
+            pass
     return out
 
 
