@@ -6,17 +6,17 @@ into place only when it completed, so an interrupted run never leaves a damaged 
 """
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import nbformat
 
 from fragility_core.chapters import CHAPTERS, Chapter, reproduced_chapters
 from fragility_core.runs import Run
+from fragility_core.store import publish, remove_leftovers, temporary_path
+from fragility_core.validate import check_writable_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -43,20 +43,29 @@ def tidy_executed(path: Path, heading: str | None = None) -> None:
 
 def execute(source: Path, target: Path, parameters: dict, *, progress: bool = False,
             heading: str | None = None) -> Path:
-    """Execute ``source`` with papermill into ``target``, replacing it only once execution has finished."""
+    """Execute ``source`` with papermill into ``target``, replacing it only once execution has finished.
+
+    Every parameter must be declared by the notebook's ``parameters`` cell (papermill alone only warns).
+    Temporary pages that killed runs left beside ``target`` are removed first.
+    """
     import papermill  # imported late: bad parameters fail before the heavy import
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".ipynb")
-    os.close(fd)
+    declared = set(papermill.inspect_notebook(str(source)))
+    unknown = sorted(set(parameters) - declared)
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {', '.join(unknown)} for {source.name} (it declares "
+                         f"{', '.join(sorted(declared))})")
+    check_writable_dir("output_dir", target.parent)
+    remove_leftovers(target.parent, suffixes=(".ipynb",))
+    tmp = temporary_path(target, suffix=".ipynb")
     try:
-        papermill.execute_notebook(str(source), tmp, cwd=str(ROOT), progress_bar=progress, kernel_name="python3",
-                                   parameters=parameters)
-        tidy_executed(Path(tmp), heading)
-        os.replace(tmp, target)
+        papermill.execute_notebook(str(source), str(tmp), cwd=str(ROOT), progress_bar=progress,
+                                   kernel_name="python3", parameters=parameters)
+        tidy_executed(tmp, heading)
+        publish(tmp, target)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        if tmp.exists():
+            tmp.unlink()
     return target
 
 

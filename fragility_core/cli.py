@@ -13,6 +13,7 @@ from pathlib import Path
 
 from fragility_core.chapters import get_chapter, reproduced_chapters
 from fragility_core.runs import Run
+from fragility_core.validate import check_writable_dir
 
 
 def _runs(chapters: list[str], args) -> list[Run]:
@@ -22,7 +23,7 @@ def _runs(chapters: list[str], args) -> list[Run]:
     for key in keys:
         chapter = get_chapter(key)
         runs.append(Run.of(chapter, profile=args.profile, seeds=args.seeds, device=getattr(args, "device", "cpu"),
-                           results_dir=args.results_dir))
+                           results_dir=args.results_dir, max_members=getattr(args, "max_members", None)))
     return runs
 
 
@@ -34,6 +35,10 @@ def _run_args(p: argparse.ArgumentParser, *, device: bool = True, chapters: str 
     if device:
         p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     p.add_argument("--results-dir", default="results", help="results root (default: results/)")
+    if device:
+        p.add_argument("--max-members", type=int, default=None,
+                       help="members trained at once (default: as many as half the free memory holds); a longer "
+                       "seed list is computed in chunks with the same results")
 
 
 def cmd_compute(args) -> int:
@@ -46,6 +51,8 @@ def cmd_compute(args) -> int:
 def cmd_run(args) -> int:
     from fragility_core import book
 
+    if args.output_dir is not None:
+        check_writable_dir("--output-dir", args.output_dir)
     reproduced = [c for c in args.chapters if c == "all" or get_chapter(c).is_reproduced]
     published_only = [get_chapter(c) for c in args.chapters if c != "all" and not get_chapter(c).is_reproduced]
     runs = _runs(reproduced, args) if reproduced else []

@@ -10,15 +10,18 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from fragility_core.chapters import Chapter, get_chapter
+from fragility_core import shards as sharding
 from fragility_core.store import MissingStage, ResultStore, StageRecord, atomic_write, write_json
-from fragility_core.validate import check_choice, check_seeds, resolve_device
+from fragility_core.validate import check_choice, check_seed_range, check_seeds, check_writable_dir, resolve_device
 
 
 def seeds_label(seeds: tuple[int, ...]) -> str:
@@ -51,19 +54,24 @@ class Run:
     seeds: tuple[int, ...]
     device: str = "cpu"
     results_dir: Path = Path("results")
+    max_members: int | None = None   # members computed at once; None: as many as half the free memory holds
 
     @classmethod
     def of(cls, chapter: str | int | Chapter, *, profile: str | None = None, seeds=None, device: str = "cpu",
-           results_dir: str | Path = "results") -> "Run":
-        """Validate every parameter (before any compute) and name the one that is wrong."""
+           results_dir: str | Path = "results", max_members: int | None = None) -> "Run":
+        """Validate every parameter (before any compute) and name the one that is wrong; nothing is created."""
         ch = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
         if not ch.is_reproduced:
             raise ValueError(f"chapter {ch.key} is not reproduced yet (its page shows the published values only)")
         profile = check_choice("profile", ch.profiles[0] if profile is None else profile, ch.profiles)
-        seeds = check_seeds("seeds", ch.default_seeds if seeds is None else seeds)
+        seeds = check_seed_range("seeds", check_seeds("seeds", ch.default_seeds if seeds is None else seeds))
         device = str(resolve_device(device))
         check_needs(ch, device)
-        return cls(ch, profile, tuple(seeds), device, Path(results_dir))
+        check_writable_dir("results_dir", results_dir)
+        if max_members is not None and (isinstance(max_members, bool) or not isinstance(max_members, int)
+                                        or max_members < sharding.MIN_CHUNK):
+            raise ValueError(f"max_members must be an integer >= {sharding.MIN_CHUNK}, got {max_members!r}")
+        return cls(ch, profile, tuple(seeds), device, Path(results_dir), max_members)
 
     # --- where ----------------------------------------------------------------------------------
     @property
@@ -96,9 +104,9 @@ class Run:
     def config(self) -> Any:
         return self.chapter.protocol(self.profile, self.seeds)
 
-    def store(self, mode: str = "compute", *, log=print) -> ResultStore:
+    def store(self, mode: str = "compute", *, log=print, **kwargs) -> ResultStore:
         return ResultStore(self.root, profile=self.profile, device=self.device, log=log, mode=mode,
-                           index=self.read_index() if mode != "compute" else None)
+                           index=self.read_index() if mode != "compute" else None, **kwargs)
 
     # --- the index ------------------------------------------------------------------------------
     def read_index(self) -> dict[str, str]:
@@ -121,11 +129,43 @@ class Run:
         """Every stage of the chapter: loaded where its key matches, computed where not; then the index."""
         return self._compute(progress=progress, log=log)[0]
 
+    # --- chunks of members --------------------------------------------------------------------
+    def chunks(self) -> list[tuple[int, ...]]:
+        """The seed list in the chunks computed at once: all of it, unless its members would not fit in memory
+        (``max_members``, default: half the available memory over the chapter's peak memory per member)."""
+        limit = self.max_members or sharding.members_within(self.chapter.member_memory_mb << 20)
+        return [self.seeds] if len(self.seeds) <= limit else sharding.chunks(self.seeds, limit)
+
+    def _compute_chunks(self, chunks, *, progress: bool, log) -> tuple[dict, set[str]]:
+        """Each chunk's stages (a run of its own in this root); what to store for each table of the whole list."""
+        done = self.store("plan", log=None)
+        self.chapter.compute(done, self.config, progress=False)
+        if all(r.status == "fresh" for r in done.tables()):
+            return {}, set()
+        (log or (lambda *a: None))(f"{self.chapter.key}: {len(self.seeds)} seeds in {len(chunks)} chunks of at "
+                                   f"most {max(map(len, chunks))} members (memory)")
+        paths, own = [], set()
+        for i, seeds in enumerate(chunks, 1):
+            if log:
+                log(f"chunk {i}/{len(chunks)}: seeds {seeds[0]}..{seeds[-1]}")
+            store = ResultStore(self.root, profile=self.profile, device=self.device, log=log)
+            self.chapter.compute(store, self.chapter.protocol(self.profile, seeds), progress=progress)
+            paths.append({r.name: self.root / r.path for r in store.tables()})
+            own |= {r.key for r in store.tables()}
+            del store   # its networks leave memory before the next chunk
+        provided = {name: partial(sharding.merge_files, [p[name] for p in paths], chunks, name) for name in paths[0]}
+        return provided, own
+
     def _compute(self, *, progress: bool, log) -> tuple[dict[str, pd.DataFrame], list[StageRecord]]:
-        store = self.store("compute", log=log)
+        started = time.time()
+        ResultStore(self.root, profile=self.profile, log=None).remove_leftovers()
+        chunks = self.chunks()
+        provided, own = self._compute_chunks(chunks, progress=progress, log=log) if len(chunks) > 1 else ({}, set())
+        store = self.store("compute", log=log, provided=provided, shards=chunks if provided else None)
         tables = self.chapter.compute(store, self.config, progress=progress)
         self._write_index(store.tables())
-        store.remove_unreferenced([r.name for r in store.tables()], self._referenced_keys())
+        store.remove_unreferenced([r.name for r in store.tables()], self._referenced_keys(), since=started,
+                                  own=own | {r.key for r in store.tables()})
         return tables, store.tables()
 
     def status(self) -> list[StageRecord]:

@@ -1,9 +1,14 @@
 """Input checks that run before any compute and name the offending parameter."""
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import torch
+
+MAX_SEED = 2**31   # seeds are integers in [0, 2**31): every generator here accepts them
 
 
 def check_fraction(name: str, value: float, *, allow_one: bool = True) -> float:
@@ -46,6 +51,36 @@ def check_seeds(name: str, seeds: Sequence[int], *, unique: bool = True) -> tupl
     if unique and len(set(seeds)) != len(seeds):
         raise ValueError(f"{name} must not repeat a seed, got {list(seeds)}")
     return seeds
+
+
+def check_seed_range(name: str, seeds: Sequence[int]) -> tuple[int, ...]:
+    """Seeds every generator here accepts: integers in [0, 2**31) (a run checks this before it computes)."""
+    for s in seeds:
+        if not 0 <= s < MAX_SEED:
+            raise ValueError(f"{name} must hold integers in [0, 2**31), got {s!r}")
+    return tuple(seeds)
+
+
+def check_writable_dir(name: str, path: str | Path) -> Path:
+    """A directory this process can write into (it may not exist yet: then its nearest existing ancestor must be a
+    writable directory). Probed by creating and removing a file; nothing is left behind."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{name}: {str(path)!r} exists and is not a directory")
+    probe_dir = path
+    while not probe_dir.exists():
+        if probe_dir.parent == probe_dir:
+            break
+        probe_dir = probe_dir.parent
+    if not probe_dir.is_dir():
+        raise ValueError(f"{name}: {str(path)!r} cannot be created ({str(probe_dir)!r} is not a directory)")
+    try:
+        fd, probe = tempfile.mkstemp(dir=probe_dir, prefix=".write-probe.")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise ValueError(f"{name}: {str(path)!r} is not writable ({err.strerror})") from None
+    return path
 
 
 def resolve_device(device: str | torch.device) -> torch.device:

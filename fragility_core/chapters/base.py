@@ -35,6 +35,8 @@ class Chapter:
     profiles: tuple[str, ...] = ()  # the profile names this chapter accepts; the first is the default (its book's)
     own_profiles: tuple = ()         # Profile objects of the names above that only this chapter defines (e.g. cpu)
     needs: frozenset[str] = frozenset()   # e.g. {"llm"} (an extra to install) or {"cuda"}
+    member_memory_mb: int = 64     # peak memory per ensemble member (smoke-profile measure, doubled): bounds the
+                                   # members computed at once (chapters 5 and 6 measure about 30 MB)
     protocol: Callable[[str, tuple[int, ...]], Any] | None = None
     compute: Callable[..., dict[str, pd.DataFrame]] | None = None
     reproduced: Callable[[dict[str, pd.DataFrame]], pd.DataFrame] | None = None

@@ -203,5 +203,6 @@ CHAPTER = Chapter(
              'threshold.'),
     doi='10.5281/zenodo.18298989',
     default_seeds=TEN_SEEDS, profiles=tuple(PROFILES),
+    member_memory_mb=200,   # peak per member, measured at the smoke profile (99 MB), doubled
     protocol=protocol, compute=compute, reproduced=reproduced, claims=claims,
 )

@@ -418,5 +418,6 @@ CHAPTER = Chapter(
              'test of whether episodes have become autonomous.'),
     doi='10.5281/zenodo.18304566',
     default_seeds=TEN_SEEDS, profiles=tuple(PROFILES),
+    member_memory_mb=450,   # peak per member, measured at the smoke profile (217 MB), doubled
     protocol=protocol, compute=compute_with_alternatives, reproduced=reproduced, claims=claims,
 )

@@ -475,5 +475,6 @@ CHAPTER = Chapter(
              'survives a change of architecture.'),
     doi='10.5281/zenodo.18323482',
     default_seeds=TEN_SEEDS, profiles=PROFILE_NAMES, own_profiles=(CPU,),
+    member_memory_mb=700,   # peak per member, measured at the smoke profile (342 MB), doubled
     protocol=protocol, compute=compute, reproduced=reproduced, claims=claims,
 )

@@ -10,7 +10,10 @@ its computation can reach (:mod:`.codehash`), the torch version and the device t
 when a manifest for exactly that key exists and the SHA-256 of its file matches the manifest; otherwise it is
 computed. So changed science code, another seed set or a damaged file is never served as current. Shared
 stages (the same computation in several chapters) have the same key and are computed once. The manifest is
-written last: a present manifest describes a complete file.
+written last: a present manifest describes a complete file. A stage is computed under a file lock
+(``.locks/<name>.<key>.lock``): a second run needing it waits, then loads it. Files are written to
+``.<name>.pid<pid>.<random>.tmp`` and renamed into place; temporary files of killed processes are removed at
+the next run's start.
 
 Modes: ``compute`` (load or compute), ``plan`` (compute nothing; record each table's status: fresh, stale,
 damaged or missing) and ``load`` (serve what a chapter's index last recorded, stale or not, for pages that
@@ -22,6 +25,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import subprocess
 import tempfile
 import time
@@ -33,8 +37,10 @@ from typing import Any, Protocol
 
 import pandas as pd
 import torch
+from filelock import FileLock, Timeout
 
 from fragility_core import __version__
+from fragility_core.store import faults
 from fragility_core.store.codehash import code_digest
 
 KEY_CHARS = 20
@@ -90,16 +96,66 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown"
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+TMP_SUFFIX = ".tmp"
+
+
+def umask() -> int:
+    """The process's file-creation mask (read without changing it for longer than one call)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def temporary_path(path: Path, suffix: str = TMP_SUFFIX) -> Path:
+    """A fresh temporary file beside ``path``, named ``.<name>.pid<pid>.<random><suffix>`` so that a later run can
+    tell a leftover of a killed process (its pid is gone) from a file another live run is writing."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.pid{os.getpid()}.", suffix=suffix)
     os.close(fd)
+    return Path(tmp)
+
+
+def publish(tmp: Path, path: Path) -> None:
+    """Move a finished temporary file into place atomically, with the mode the user's umask gives new files
+    (``mkstemp`` creates 0600)."""
+    os.chmod(tmp, 0o666 & ~umask())
+    os.replace(tmp, path)
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """``write`` into a temporary file, then rename it over ``path``: readers see the old file or the new one."""
+    tmp = temporary_path(path)
     try:
-        write(Path(tmp))
-        os.replace(tmp, path)
+        write(tmp)
+        faults.point("write", path)
+        publish(tmp, path)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:   # another user's live process
+        return True
+    return True
+
+
+def remove_leftovers(directory: Path, suffixes: Sequence[str] = (TMP_SUFFIX,)) -> list[Path]:
+    """Delete the temporary files killed processes left under ``directory`` (those of live processes stay)."""
+    gone = []
+    if not Path(directory).is_dir():
+        return gone
+    for suffix in suffixes:
+        for p in Path(directory).rglob(f".*{suffix}"):
+            m = re.search(r"\.pid(\d+)\.", p.name)
+            if m is not None and not _pid_alive(int(m.group(1))) and p.is_file():
+                p.unlink(missing_ok=True)
+                gone.append(p)
+    return gone
 
 
 def write_json(path: Path, obj: Any) -> None:
@@ -122,7 +178,8 @@ class ResultStore:
     """Stages under one root, cached on disk (and model states in memory)."""
 
     def __init__(self, root: str | Path, *, profile: str, device: torch.device | str = "cpu", log=print,
-                 mode: str = "compute", index: dict[str, str] | None = None):
+                 mode: str = "compute", index: dict[str, str] | None = None,
+                 provided: dict[str, Callable[[], pd.DataFrame]] | None = None, shards: Sequence | None = None):
         if mode not in ("compute", "plan", "load"):
             raise ValueError(f"mode must be 'compute', 'plan' or 'load', got {mode!r}")
         self.root = Path(root)
@@ -132,6 +189,9 @@ class ResultStore:
         self.mode = mode
         self.index = dict(index or {})   # table name -> key last recorded for it (load and plan modes)
         self.records: dict[str, StageRecord] = {}
+        self.configs: dict[str, Any] = {}     # table name -> its config (for tables assembled from shards)
+        self.provided = dict(provided or {})   # table name -> what to store instead of computing it (shards)
+        self.shards = [list(s) for s in shards] if shards else None   # the seed lists ``provided`` merges
         self._states: dict[str, Any] = {}
 
     # --- keys and paths -------------------------------------------------------------------------
@@ -151,12 +211,13 @@ class ResultStore:
         return path.with_suffix(".manifest.json")
 
     def _manifest(self, name: str, key: str, config: Any, path: Path, wall: float) -> dict:
+        merged = {"merged_from_shards": self.shards} if name in self.provided and path.suffix == ".csv" else {}
         return {
             "stage": name, "key": key, "profile": self.profile, "config": config,
             "files": {path.name: sha256_file(path)}, "package_version": __version__, "git_commit": git_commit(),
             "torch_version": torch.__version__, "device": str(self.device), "cpu": cpu_model(),
             "wall_time_s": round(wall, 3),
-            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"), **merged,
         }
 
     def check(self, path: Path) -> str:
@@ -184,16 +245,33 @@ class ResultStore:
         rel = str(path.relative_to(self.root)) if path is not None else ""
         self.records[f"{kind}:{name}"] = StageRecord(kind, name, key, status, rel, wall)
 
+    def lock_path(self, name: str, key: str) -> Path:
+        return self.root / ".locks" / f"{name}.{key}.lock"
+
+    def _lock(self, name: str, key: str) -> FileLock:
+        """The one-writer lock of a stage: another run computing it makes this one wait, then load its result."""
+        path = self.lock_path(name, key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(path))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            self.log(f"{name}: another run is computing this stage; waiting for it")
+            lock.acquire()
+        return lock
+
     def _compute_and_write(self, name: str, key: str, config: Any, path: Path, status: str, compute: Callable,
                            write: Callable[[Any, Path], None]):
         """Compute a stage, write its file atomically, then its manifest (the commit point); return the value."""
         if status == "damaged":
             self.log(f"{name}: stored file does not match its manifest's SHA-256 (damaged); recomputing")
         self.log(f"computing {name} ...")
+        faults.point("compute", path)
         t0 = time.perf_counter()
         value = compute()
         wall = time.perf_counter() - t0
         atomic_write(path, lambda p: write(value, p))
+        faults.point("manifest", path)
         write_json(self.manifest_path(path), self._manifest(name, key, config, path, wall))
         return value
 
@@ -221,8 +299,17 @@ class ResultStore:
                 return pd.read_csv(self.table_path(name, old))
             raise MissingStage(f"table {name!r} of this run was never computed (or is damaged); "
                                f"run `fragility compute` for it first")
-        self._compute_and_write(name, key, config, csv, status, compute,
-                                lambda df, p: df.to_csv(p, index=False, float_format="%.6g"))
+        self.configs[name] = config
+        lock = self._lock(name, key)
+        try:
+            status = self.check(csv)   # another run may have finished it while this one waited
+            if status == "fresh":
+                self._record("table", name, key, "fresh", csv)
+                return pd.read_csv(csv)
+            self._compute_and_write(name, key, config, csv, status, self.provided.get(name, compute),
+                                    lambda df, p: df.to_csv(p, index=False, float_format="%.6g"))
+        finally:
+            lock.release()
         self._record("table", name, key, "computed", csv)
         return pd.read_csv(csv)  # what a later load returns, so fresh and cached runs print identically
 
@@ -240,11 +327,21 @@ class ResultStore:
                                    f"inside table stages")
             pt = self.state_path(name, key)
             status = self.check(pt)
+            if status != "fresh" and self.provided:
+                raise RuntimeError(f"state {name!r} was requested outside the table stages of a run assembled "
+                                   f"from chunks of members: its chapter cannot be computed in chunks")
+            if status != "fresh":
+                lock = self._lock(name, key)
+                try:
+                    status = self.check(pt)   # another run may have finished it while this one waited
+                    if status != "fresh":
+                        state = self._compute_and_write(name, key, config, pt, status, compute,
+                                                        lambda s, p: torch.save(s, p))
+                        status = "computed"
+                finally:
+                    lock.release()
             if status == "fresh":
                 state = torch.load(pt, weights_only=True, map_location=self.device)
-            else:
-                state = self._compute_and_write(name, key, config, pt, status, compute, lambda s, p: torch.save(s, p))
-                status = "computed"
             self._record("state", name, key, status, pt)
             self._states[key] = state
         return self._states[key]
@@ -260,15 +357,25 @@ class ResultStore:
     def tables(self) -> list[StageRecord]:
         return [r for r in self.records.values() if r.kind == "table"]
 
-    def remove_unreferenced(self, names: Sequence[str], keep: set[str]) -> list[Path]:
-        """Delete stored tables of ``names`` whose key is not in ``keep`` (superseded results); returns them."""
+    def remove_unreferenced(self, names: Sequence[str], keep: set[str], *, since: float | None = None,
+                            own: set[str] = frozenset()) -> list[Path]:
+        """Delete stored tables of ``names`` whose key is not in ``keep`` (superseded results); returns them.
+
+        With ``since`` (a ``time.time()``), a table written after it is kept unless its key is in ``own`` (this
+        run's): another run into the same root may have computed it and not yet written its index.
+        """
         gone = []
         for name in names:
             for man in (self.root / "stages" / name).glob("*.manifest.json"):
                 key = man.name[: -len(".manifest.json")]
-                if key not in keep:
-                    for p in (man, man.with_name(f"{key}.csv")):
-                        if p.exists():
-                            p.unlink()
-                            gone.append(p)
+                if key in keep or (since is not None and key not in own and man.stat().st_mtime >= since):
+                    continue
+                for p in (man, man.with_name(f"{key}.csv")):
+                    if p.exists():
+                        p.unlink()
+                        gone.append(p)
         return gone
+
+    def remove_leftovers(self) -> list[Path]:
+        """Temporary files of killed runs under this root (see :func:`remove_leftovers`)."""
+        return remove_leftovers(self.root)

@@ -37,7 +37,8 @@ PACKAGE = "fragility_core"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 # modules that compute no numbers of a stage (their changes never make a result stale)
 NOT_SCIENCE = ("fragility_core.store", "fragility_core.compare", "fragility_core.cli", "fragility_core.book",
-               "fragility_core.runs", "fragility_core.models.reference")
+               "fragility_core.runs", "fragility_core.models.reference", "fragility_core.ranges",
+               "fragility_core.shards", "fragility_core.notebook")
 ALWAYS = ("fragility_core.models.mlp",)  # run implicitly by every stage (``net(x)`` calls ``forward``)
 
 

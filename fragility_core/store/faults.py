@@ -1,0 +1,23 @@
+"""Fault injection for the reliability tests: a process can be made to kill itself at a named point.
+
+``FRAGILITY_FAULT="<point>:<text>"`` makes the process ``SIGKILL`` itself the first time it reaches ``point``
+for a path containing ``text`` (``write``: a file's temporary copy is written but not yet moved into place;
+``manifest``: a stage's file is in place but its manifest is not; ``compute``: a stage has started computing).
+Unset (always, outside the tests), every point is a no-op.
+"""
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+VARIABLE = "FRAGILITY_FAULT"
+
+
+def point(name: str, path: str | Path) -> None:
+    spec = os.environ.get(VARIABLE)
+    if not spec:
+        return
+    where, _, text = spec.partition(":")
+    if where == name and text in str(path):
+        os.kill(os.getpid(), signal.SIGKILL)
