@@ -6,6 +6,7 @@ into place only when it completed, so an interrupted run never leaves a damaged 
 """
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -23,15 +24,23 @@ NOTEBOOKS = ROOT / "notebooks"
 FLAG_TAG = "stale-flag"
 
 
+ADDRESS = re.compile(r"at 0x[0-9a-f]+")   # an object's address in a repr (the same pattern nbval's sanitiser uses)
+
+
 def tidy_executed(path: Path, heading: str | None = None) -> None:
-    """Hide the injected parameter cell (fixed id), drop the timing metadata papermill writes, so a
-    re-run changes the file only if its content does, and (if given) put ``heading`` in the page-title cell."""
+    """Hide the injected parameter cell (fixed id), drop the timing metadata papermill writes and the object
+    addresses of plain-text reprs (``<…Styler at 0x…>``), so a re-run changes the file only if its content does,
+    and (if given) put ``heading`` in the page-title cell."""
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
         tags = cell.metadata.get("tags", [])
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
+        for output in cell.get("outputs", []):
+            plain = output.get("data", {}).get("text/plain")
+            if isinstance(plain, str) and ADDRESS.search(plain):
+                output["data"]["text/plain"] = ADDRESS.sub("at <ADDR>", plain)
         if heading is not None and "page-title" in tags:
             cell.source = f"# {heading}"
         if "injected-parameters" in tags:

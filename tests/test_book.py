@@ -92,3 +92,19 @@ def test_book_flags_exactly_the_pages_whose_results_are_damaged_or_stale(tmp_pat
     assert flag_stale_pages(tmp_path / "results", tmp_path) == {}
     card = (tmp_path / "book" / "scorecard.ipynb").read_text()
     assert FLAG_TAG not in page("ch01") and FLAG_TAG not in card and ">STALE<" not in card
+
+
+def test_rerendering_a_chapter_page_from_unchanged_results_is_byte_identical(tmp_path):
+    """No object addresses or other run-dependent noise in a committed page (``<…Styler at 0x…>`` was)."""
+    from fragility_core.book import render_chapter
+    from fragility_core.runs import Run
+
+    run = Run.of("ch05", results_dir=ROOT / "results")
+    first = render_chapter(run, output_dir=tmp_path / "a").read_bytes()
+    second = render_chapter(run, output_dir=tmp_path / "b").read_bytes()
+    assert first == second and b"at 0x" not in first
+    page, committed = (content(p) for p in (tmp_path / "a" / run.chapter.page,
+                                            ROOT / "book" / "chapters" / run.chapter.page))
+    injected = [i for i, c in enumerate(page) if "injected-parameters" in c[2]]
+    drop = lambda cells: [c for i, c in enumerate(cells) if i not in injected]  # noqa: E731 (its results path)
+    assert drop(page) == drop(committed)   # and it is the committed page
