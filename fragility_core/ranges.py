@@ -62,14 +62,13 @@ def _rules() -> dict[type, dict[str, Range]]:
     from fragility_core.science.scars import EarlyAdversity
     from fragility_core.science.stress import StressCondition
     from fragility_core.science.training import Ramp, TrainSpec
-    from fragility_core.science.treatments import SSRI, ChronicKetamine, Ketamine, Neurosteroid
+    from fragility_core.science.treatments import ChronicKetamine, Ketamine, Neurosteroid
 
     return {
         Ketamine: {"fraction": FRACTION, "gradient_batches": COUNT, "init_std": NON_NEGATIVE, "gain": POSITIVE},
         ChronicKetamine: {"cycles": COUNT, "fraction": FRACTION, "gradient_batches": COUNT,
                           "init_std": NON_NEGATIVE},
         Neurosteroid: {"damping": DAMPING, "gain": POSITIVE},
-        SSRI: {},
         TrainSpec: {"epochs": EPOCHS, "lr": POSITIVE, "batch_size": COUNT},
         Ramp: {"start": NON_NEGATIVE, "end": NON_NEGATIVE},
         StressCondition: {"input_sigma": NON_NEGATIVE, "internal_sigma": NON_NEGATIVE},

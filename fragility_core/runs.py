@@ -20,7 +20,8 @@ import pandas as pd
 
 from fragility_core.chapters import Chapter, get_chapter
 from fragility_core import shards as sharding
-from fragility_core.store import MissingStage, ResultStore, StageRecord, atomic_write, write_json
+from fragility_core.store import (MissingStage, ResultStore, StageRecord, atomic_write, remove_leftovers,
+                                  write_json)
 from fragility_core.validate import check_choice, check_seed_range, check_seeds, check_writable_dir, resolve_device
 
 
@@ -142,12 +143,13 @@ class Run:
         self.chapter.compute(done, self.config, progress=False)
         if all(r.status == "fresh" for r in done.tables()):
             return {}, set()
-        (log or (lambda *a: None))(f"{self.chapter.key}: {len(self.seeds)} seeds in {len(chunks)} chunks of at "
-                                   f"most {max(map(len, chunks))} members (memory)")
+        say = log or (lambda *a: None)
+        why = "--max-members" if self.max_members else "half the available memory"
+        say(f"{self.chapter.key}: {len(self.seeds)} seeds in {len(chunks)} chunks of at most "
+            f"{max(map(len, chunks))} members ({why})")
         paths, own = [], set()
         for i, seeds in enumerate(chunks, 1):
-            if log:
-                log(f"chunk {i}/{len(chunks)}: seeds {seeds[0]}..{seeds[-1]}")
+            say(f"chunk {i}/{len(chunks)}: seeds {seeds[0]}..{seeds[-1]}")
             store = ResultStore(self.root, profile=self.profile, device=self.device, log=log)
             self.chapter.compute(store, self.chapter.protocol(self.profile, seeds), progress=progress)
             paths.append({r.name: self.root / r.path for r in store.tables()})
@@ -158,7 +160,7 @@ class Run:
 
     def _compute(self, *, progress: bool, log) -> tuple[dict[str, pd.DataFrame], list[StageRecord]]:
         started = time.time()
-        ResultStore(self.root, profile=self.profile, log=None).remove_leftovers()
+        remove_leftovers(self.root)
         chunks = self.chunks()
         provided, own = self._compute_chunks(chunks, progress=progress, log=log) if len(chunks) > 1 else ({}, set())
         store = self.store("compute", log=log, provided=provided, shards=chunks if provided else None)

@@ -189,7 +189,6 @@ class ResultStore:
         self.mode = mode
         self.index = dict(index or {})   # table name -> key last recorded for it (load and plan modes)
         self.records: dict[str, StageRecord] = {}
-        self.configs: dict[str, Any] = {}     # table name -> its config (for tables assembled from shards)
         self.provided = dict(provided or {})   # table name -> what to store instead of computing it (shards)
         self.shards = [list(s) for s in shards] if shards else None   # the seed lists ``provided`` merges
         self._states: dict[str, Any] = {}
@@ -299,7 +298,6 @@ class ResultStore:
                 return pd.read_csv(self.table_path(name, old))
             raise MissingStage(f"table {name!r} of this run was never computed (or is damaged); "
                                f"run `fragility compute` for it first")
-        self.configs[name] = config
         lock = self._lock(name, key)
         try:
             status = self.check(csv)   # another run may have finished it while this one waited
@@ -375,7 +373,3 @@ class ResultStore:
                         p.unlink()
                         gone.append(p)
         return gone
-
-    def remove_leftovers(self) -> list[Path]:
-        """Temporary files of killed runs under this root (see :func:`remove_leftovers`)."""
-        return remove_leftovers(self.root)
