@@ -1,6 +1,7 @@
 """``fragility``: compute chapters, render their pages, report what is stale, build the book.
 
     fragility compute ch05 --profile paper --seeds 0 1 2   # a chapter's stages as a plain process
+    fragility compute ch05 --executor dask --local-workers 2   # seed shards on Dask workers (same tables)
     fragility run ch01 --profile paper                     # compute, then execute its page (papermill)
     fragility status [ch03]                                # each stage: fresh / stale / damaged / missing
     fragility book                                         # flag stale pages, build the site (-W)
@@ -23,7 +24,8 @@ def _runs(chapters: list[str], args) -> list[Run]:
     for key in keys:
         chapter = get_chapter(key)
         runs.append(Run.of(chapter, profile=args.profile, seeds=args.seeds, device=getattr(args, "device", "cpu"),
-                           results_dir=args.results_dir, max_members=getattr(args, "max_members", None)))
+                           results_dir=args.results_dir, max_members=getattr(args, "max_members", None),
+                           device_here=getattr(args, "executor", "serial") != "dask"))
     return runs
 
 
@@ -37,14 +39,38 @@ def _run_args(p: argparse.ArgumentParser, *, device: bool = True, chapters: str 
     p.add_argument("--results-dir", default="results", help="results root (default: results/)")
     if device:
         p.add_argument("--max-members", type=int, default=None,
-                       help="members trained at once (default: as many as half the free memory holds); a longer "
+                       help="members trained at once, at least 4 (default: as many as half the free memory holds); a longer "
                        "seed list is computed in chunks with the same results")
 
 
+def _executor(args):
+    """The executor the flags ask for (validated before any worker starts)."""
+    dask_flags = [f for f, v in (("--scheduler", args.scheduler), ("--local-workers", args.local_workers)) if v]
+    if args.executor != "dask":
+        if dask_flags:
+            raise ValueError(f"{' and '.join(dask_flags)} need --executor dask")
+        return None
+    if len(dask_flags) > 1:
+        raise ValueError("--scheduler and --local-workers exclude each other (a running cluster, or a local one)")
+    if args.local_workers is not None and args.local_workers < 1:
+        raise ValueError(f"--local-workers must be at least 1, got {args.local_workers}")
+    from fragility_core.cluster import DaskExecutor
+
+    if args.scheduler:
+        return DaskExecutor.connect(args.scheduler)
+    return DaskExecutor.local(args.local_workers)
+
+
 def cmd_compute(args) -> int:
-    for run in _runs(args.chapters, args):
-        run.compute(progress=not args.no_progress)
-        print(f"{run.chapter.key}: computed -> {run.root} (index {run.index_path})")
+    runs = _runs(args.chapters, args)
+    executor = _executor(args)
+    try:
+        for run in runs:
+            run.compute(progress=not args.no_progress, executor=executor)
+            print(f"{run.chapter.key}: computed -> {run.root} (index {run.index_path})")
+    finally:
+        if executor is not None:
+            executor.close()
     return 0
 
 
@@ -95,6 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("compute", help="compute a chapter's stages (no notebook)")
     _run_args(c)
     c.add_argument("--no-progress", action="store_true", help="silence progress bars")
+    c.add_argument("--executor", choices=("serial", "dask"), default="serial",
+                   help="where seed shards are computed: this process (default) or Dask workers (pip install -e "
+                   "\".[cluster]\"); the tables are the same")
+    c.add_argument("--scheduler", default=None, help="with --executor dask: the address of a running scheduler "
+                   "(e.g. tcp://10.0.0.5:8786, or a dask-jobqueue cluster's)")
+    c.add_argument("--local-workers", type=int, default=None, help="with --executor dask: a local cluster of N "
+                   "single-threaded worker processes (default: one per core)")
     r = sub.add_parser("run", help="compute, then execute the chapter's page with papermill")
     _run_args(r)
     r.add_argument("--output-dir", default=None, help="where executed pages go (default: book/chapters for the "

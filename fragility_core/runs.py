@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import torch
 
 from fragility_core.chapters import Chapter, get_chapter
 from fragility_core import shards as sharding
@@ -48,6 +49,17 @@ def check_needs(chapter: Chapter, device: str) -> None:
             raise ValueError(f"chapter {chapter.key} needs {', '.join(missing)}: pip install -e \".[{need}]\"")
 
 
+def _device_name(device: str) -> torch.device:
+    """A well-formed device name (cpu, cuda, cuda:N), whether or not this machine has it."""
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        dev = None
+    if dev is None or dev.type not in ("cpu", "cuda"):
+        raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}")
+    return dev
+
+
 @dataclass(frozen=True)
 class Run:
     chapter: Chapter
@@ -59,14 +71,17 @@ class Run:
 
     @classmethod
     def of(cls, chapter: str | int | Chapter, *, profile: str | None = None, seeds=None, device: str = "cpu",
-           results_dir: str | Path = "results", max_members: int | None = None) -> "Run":
-        """Validate every parameter (before any compute) and name the one that is wrong; nothing is created."""
+           results_dir: str | Path = "results", max_members: int | None = None, device_here: bool = True) -> "Run":
+        """Validate every parameter (before any compute) and name the one that is wrong; nothing is created.
+
+        ``device_here=False``: the device is used on other machines (Dask workers, which check it themselves),
+        so only its name is checked here."""
         ch = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
         if not ch.is_reproduced:
             raise ValueError(f"chapter {ch.key} is not reproduced yet (its page shows the published values only)")
         profile = check_choice("profile", ch.profiles[0] if profile is None else profile, ch.profiles)
         seeds = check_seed_range("seeds", check_seeds("seeds", ch.default_seeds if seeds is None else seeds))
-        device = str(resolve_device(device))
+        device = str(resolve_device(device) if device_here else _device_name(device))
         check_needs(ch, device)
         check_writable_dir("results_dir", results_dir)
         if max_members is not None and (isinstance(max_members, bool) or not isinstance(max_members, int)
@@ -126,9 +141,12 @@ class Run:
         return keys
 
     # --- compute, status, load ------------------------------------------------------------------
-    def compute(self, *, progress: bool = True, log=print) -> dict[str, pd.DataFrame]:
-        """Every stage of the chapter: loaded where its key matches, computed where not; then the index."""
-        return self._compute(progress=progress, log=log)[0]
+    def compute(self, *, progress: bool = True, log=print, executor=None) -> dict[str, pd.DataFrame]:
+        """Every stage of the chapter: loaded where its key matches, computed where not; then the index.
+
+        ``executor`` (:mod:`fragility_core.cluster`) says where the seed shards are computed: in this process
+        (default) or on Dask workers; the tables are the same."""
+        return self._compute(progress=progress, log=log, executor=executor)[0]
 
     # --- chunks of members --------------------------------------------------------------------
     def chunks(self) -> list[tuple[int, ...]]:
@@ -137,32 +155,35 @@ class Run:
         limit = self.max_members or sharding.members_within(self.chapter.member_memory_mb << 20)
         return [self.seeds] if len(self.seeds) <= limit else sharding.chunks(self.seeds, limit)
 
-    def _compute_chunks(self, chunks, *, progress: bool, log) -> tuple[dict, set[str]]:
-        """Each chunk's stages (a run of its own in this root); what to store for each table of the whole list."""
+    def _compute_chunks(self, chunks, *, progress: bool, log, executor) -> tuple[dict, set[str]]:
+        """Each chunk's stages (a run of its own in this root, computed by ``executor``); what to store for each
+        table of the whole list."""
         done = self.store("plan", log=None)
         self.chapter.compute(done, self.config, progress=False)
         if all(r.status == "fresh" for r in done.tables()):
             return {}, set()
         say = log or (lambda *a: None)
-        why = "--max-members" if self.max_members else "half the available memory"
+        why = ("Dask workers" if executor.name == "dask" and not self.max_members
+               else "--max-members" if self.max_members else "half the available memory")
         say(f"{self.chapter.key}: {len(self.seeds)} seeds in {len(chunks)} chunks of at most "
             f"{max(map(len, chunks))} members ({why})")
-        paths, own = [], set()
-        for i, seeds in enumerate(chunks, 1):
-            say(f"chunk {i}/{len(chunks)}: seeds {seeds[0]}..{seeds[-1]}")
-            store = ResultStore(self.root, profile=self.profile, device=self.device, log=log)
-            self.chapter.compute(store, self.chapter.protocol(self.profile, seeds), progress=progress)
-            paths.append({r.name: self.root / r.path for r in store.tables()})
-            own |= {r.key for r in store.tables()}
-            del store   # its networks leave memory before the next chunk
+        shards = executor.compute(self, chunks, progress=progress, log=log)
+        paths = [{name: self.root / path for name, _, path in tables} for tables in shards]
+        own = {key for tables in shards for _, key, _ in tables}
+        if len(chunks) == 1:   # the one shard is the whole list: its tables are the run's own
+            return {}, own
         provided = {name: partial(sharding.merge_files, [p[name] for p in paths], chunks, name) for name in paths[0]}
         return provided, own
 
-    def _compute(self, *, progress: bool, log) -> tuple[dict[str, pd.DataFrame], list[StageRecord]]:
+    def _compute(self, *, progress: bool, log, executor=None) -> tuple[dict[str, pd.DataFrame], list[StageRecord]]:
+        from fragility_core.cluster import Serial
+
+        executor = executor or Serial()
         started = time.time()
         remove_leftovers(self.root)
-        chunks = self.chunks()
-        provided, own = self._compute_chunks(chunks, progress=progress, log=log) if len(chunks) > 1 else ({}, set())
+        chunks = executor.shards(self)
+        provided, own = ({}, set()) if len(chunks) == 1 and executor.name == "serial" else \
+            self._compute_chunks(chunks, progress=progress, log=log, executor=executor)
         store = self.store("compute", log=log, provided=provided, shards=chunks if provided else None)
         tables = self.chapter.compute(store, self.config, progress=progress)
         self._write_index(store.tables())

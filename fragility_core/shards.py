@@ -1,9 +1,16 @@
 """Seed shards: a long seed list computed in chunks of members that fit in memory, then merged.
 
 Members of an ensemble are independent: each has its own data order, initialisation and draws, and the batched
-arithmetic of one member does not depend on the others (tested: a chapter computed in one batch and in chunks
-gives byte-identical tables). So a chapter on many seeds can be computed chunk by chunk, each chunk a run of its
-own in the same results root, and every table of the whole seed list assembled from the chunks' tables.
+arithmetic of one member does not depend on the others, with one exception that decides where chunks may be
+cut. The optimiser's CPU kernel (fused Adam) updates a tensor a vector of 8 or 16 floats at a time and the
+floats left over at the tensor's end with scalar code, which can round differently in the last bit; the one
+parameter whose per-member size is not a multiple of 16 floats is the output bias (4 floats per member), so in
+an ensemble whose size is not a multiple of 4 the last members' output biases are updated by the scalar code.
+Measured: chapter 5 at the paper profile in chunks of 5 + 5 members differs from one batch of 10 in seeds 4 and
+9 (a last-bit difference after 127 Adam steps, grown by training to 25 points on one stress metric); in chunks
+of 4 + 6 it is byte-identical. So every chunk but the last holds a multiple of :data:`MEMBER_ALIGNMENT` members:
+then each member sits at the same position relative to the vector blocks and to the tensor's end as in one
+batch (tested with the optimiser itself and with whole chapters).
 
 A chapter's tidy tables are sequences of *blocks*: within a block the rows run through the seeds in order (each
 seed's rows consecutive, the same number per seed). The table of the whole list is block ``j`` of every chunk, in
@@ -20,7 +27,8 @@ from pathlib import Path
 import pandas as pd
 
 MEMORY_FRACTION = 0.5    # of the memory available when a run starts
-MIN_CHUNK = 2            # at most this many members at once (a one-seed chunk takes its blocks from another)
+MEMBER_ALIGNMENT = 4     # every chunk but the last holds a multiple of this many members (see above)
+MIN_CHUNK = MEMBER_ALIGNMENT   # the smallest --max-members
 
 
 class ShardError(ValueError):
@@ -47,19 +55,42 @@ def members_within(memory_per_member: int, budget: int | None = None) -> int:
     return max(MIN_CHUNK, budget // max(1, memory_per_member))
 
 
-def chunks(seeds: Sequence[int], max_members: int) -> list[tuple[int, ...]]:
-    """``seeds`` in order, split into the fewest chunks of at most ``max_members``, as even as possible."""
+def chunks(seeds: Sequence[int], max_members: int, *, parts: int | None = None) -> list[tuple[int, ...]]:
+    """``seeds`` in order, in chunks of at most ``max_members``, every chunk but the last a multiple of
+    :data:`MEMBER_ALIGNMENT` members (so that each member computes exactly as in one batch).
+
+    ``parts=None``: the fewest chunks (computed one after the other). ``parts=k``: the chunks finish soonest on
+    ``k`` workers (the fewest rounds of the largest chunk), e.g. 10 seeds on 2 workers -> 4 + 6.
+    """
     seeds = tuple(seeds)
+    n = len(seeds)
     if max_members < MIN_CHUNK:
         raise ValueError(f"max_members must be at least {MIN_CHUNK}, got {max_members}")
-    n = math.ceil(len(seeds) / max_members)
-    size, extra = divmod(len(seeds), n)
-    out, start = [], 0
-    for i in range(n):
-        end = start + size + (i < extra)
-        out.append(seeds[start:end])
-        start = end
-    return out
+    if n == 0:
+        return []
+    best = None
+    for size in range(MEMBER_ALIGNMENT, max_members + 1, MEMBER_ALIGNMENT):   # the size of every chunk but the last
+        for full in range(0, n // size + 1):
+            last = n - full * size
+            if not 0 < last <= max_members and not (last == 0 and full > 0):
+                continue
+            count = full + (last > 0)
+            largest = max(size if full else 0, last)
+            score = (count, largest) if parts is None else (math.ceil(count / parts) * largest, count, largest)
+            if best is None or score < best[0]:
+                best = (score, size, full)
+    _, size, full = best
+    out = [seeds[i * size:(i + 1) * size] for i in range(full)]
+    return out + ([seeds[full * size:]] if full * size < n else [])
+
+
+def check_aligned(shards: Sequence[Sequence[int]], name: str = "table") -> None:
+    """Refuse chunks whose members would not compute exactly as in one batch (see the module docstring)."""
+    bad = [len(s) for s in shards[:-1] if len(s) % MEMBER_ALIGNMENT]
+    if bad:
+        raise ShardError(f"table {name!r}: chunks of {[len(s) for s in shards]} members: every chunk but the last "
+                         f"must hold a multiple of {MEMBER_ALIGNMENT} members, or the optimiser rounds its last "
+                         f"members differently from one batch")
 
 
 def _blocks(table: pd.DataFrame, seeds: Sequence[int], name: str,
@@ -89,9 +120,10 @@ def merge(tables: Sequence[pd.DataFrame], shards: Sequence[Sequence[int]], name:
     """The table of all seeds, assembled from each shard's table (see the module docstring)."""
     if len(tables) != len(shards) or not tables:
         raise ValueError("merge needs one table per shard")
-    if all(len(s) < MIN_CHUNK for s in shards) and len(shards) > 1:
+    check_aligned(shards, name)
+    if all(len(s) < 2 for s in shards) and len(shards) > 1:
         raise ShardError(f"table {name!r}: shards of one seed each have no visible block structure")
-    per_shard: list = [_blocks(t, s, name) if len(s) >= MIN_CHUNK or len(shards) == 1 else None
+    per_shard: list = [_blocks(t, s, name) if len(s) >= 2 or len(shards) == 1 else None
                        for t, s in zip(tables, shards)]
     ref = next(k for k, b in enumerate(per_shard) if b is not None)
     rows_per_seed = [len(b) // len(shards[ref]) for b in per_shard[ref]]

@@ -1,7 +1,9 @@
 """The 2-512-512-256-4 network as a batched ensemble: weights shaped [members, in, out].
 
 One member is one (seed, arm). Members never interact: every operation is per member,
-and Adam is element-wise, so a member trains exactly as it would alone.
+and Adam is element-wise, so a member trains as it would alone, to the last bit wherever it sits at the same
+place relative to the optimiser's vectors (a member's 4 output biases are updated by scalar code when they are
+a tensor's last floats; :mod:`fragility_core.shards` cuts seed lists where this cannot change a number).
 Modifiers the later chapters need are per-member buffers, all off by default:
 gain, damping (post-activation inhibition) and a tanh switch (instead of ReLU).
 Internal noise is passed to ``forward`` (it is a stress or a training schedule, not a trait).

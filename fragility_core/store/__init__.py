@@ -12,8 +12,8 @@ computed. So changed science code, another seed set or a damaged file is never s
 stages (the same computation in several chapters) have the same key and are computed once. The manifest is
 written last: a present manifest describes a complete file. A stage is computed under a file lock
 (``.locks/<name>.<key>.lock``): a second run needing it waits, then loads it. Files are written to
-``.<name>.pid<pid>.<random>.tmp`` and renamed into place; temporary files of killed processes are removed at
-the next run's start.
+``.<name>.pid<pid>@<host>.<random>.tmp`` and renamed into place; temporary files of killed processes are removed
+at the next run's start on the same host (on a shared filesystem, another host's files are never touched).
 
 Modes: ``compute`` (load or compute), ``plan`` (compute nothing; record each table's status: fresh, stale,
 damaged or missing) and ``load`` (serve what a chapter's index last recorded, stale or not, for pages that
@@ -26,6 +26,7 @@ import json
 import os
 import platform
 import re
+import socket
 import subprocess
 import tempfile
 import time
@@ -106,11 +107,17 @@ def umask() -> int:
     return mask
 
 
+def host() -> str:
+    """This machine's short host name, as it appears in temporary file names (letters, digits and dashes)."""
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname().split(".")[0]) or "localhost"
+
+
 def temporary_path(path: Path, suffix: str = TMP_SUFFIX) -> Path:
-    """A fresh temporary file beside ``path``, named ``.<name>.pid<pid>.<random><suffix>`` so that a later run can
-    tell a leftover of a killed process (its pid is gone) from a file another live run is writing."""
+    """A fresh temporary file beside ``path``, named ``.<name>.pid<pid>@<host>.<random><suffix>`` so that a later
+    run on the same host can tell a leftover of a killed process (its pid is gone) from a file another live run is
+    writing; a file of another host (a shared results directory) is never judged by a local pid."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.pid{os.getpid()}.", suffix=suffix)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.pid{os.getpid()}@{host()}.", suffix=suffix)
     os.close(fd)
     return Path(tmp)
 
@@ -145,14 +152,17 @@ def _pid_alive(pid: int) -> bool:
 
 
 def remove_leftovers(directory: Path, suffixes: Sequence[str] = (TMP_SUFFIX,)) -> list[Path]:
-    """Delete the temporary files killed processes left under ``directory`` (those of live processes stay)."""
+    """Delete the temporary files killed processes of this host left under ``directory`` (those of live processes
+    and of other hosts stay)."""
     gone = []
     if not Path(directory).is_dir():
         return gone
     for suffix in suffixes:
         for p in Path(directory).rglob(f".*{suffix}"):
-            m = re.search(r"\.pid(\d+)\.", p.name)
-            if m is not None and not _pid_alive(int(m.group(1))) and p.is_file():
+            m = re.search(r"\.pid(\d+)(?:@([A-Za-z0-9-]+))?\.", p.name)
+            if m is None or m.group(2) not in (None, host()):
+                continue
+            if not _pid_alive(int(m.group(1))) and p.is_file():
                 p.unlink(missing_ok=True)
                 gone.append(p)
     return gone
@@ -179,7 +189,8 @@ class ResultStore:
 
     def __init__(self, root: str | Path, *, profile: str, device: torch.device | str = "cpu", log=print,
                  mode: str = "compute", index: dict[str, str] | None = None,
-                 provided: dict[str, Callable[[], pd.DataFrame]] | None = None, shards: Sequence | None = None):
+                 provided: dict[str, Callable[[], pd.DataFrame]] | None = None, shards: Sequence | None = None,
+                 on_stage: Callable[[str, str, str], None] | None = None):
         if mode not in ("compute", "plan", "load"):
             raise ValueError(f"mode must be 'compute', 'plan' or 'load', got {mode!r}")
         self.root = Path(root)
@@ -192,6 +203,7 @@ class ResultStore:
         self.provided = dict(provided or {})   # table name -> what to store instead of computing it (shards)
         self.shards = [list(s) for s in shards] if shards else None   # the seed lists ``provided`` merges
         self._states: dict[str, Any] = {}
+        self.on_stage = on_stage   # called ("start" | "done", "table" | "state", name) around each computation
 
     # --- keys and paths -------------------------------------------------------------------------
     def key(self, config: Any, code: Sequence[Callable]) -> str:
@@ -214,7 +226,8 @@ class ResultStore:
         return {
             "stage": name, "key": key, "profile": self.profile, "config": config,
             "files": {path.name: sha256_file(path)}, "package_version": __version__, "git_commit": git_commit(),
-            "torch_version": torch.__version__, "device": str(self.device), "cpu": cpu_model(),
+            "torch_version": torch.__version__, "device": str(self.device), "cpu": cpu_model(), "host": host(),
+            **({"gpu": torch.cuda.get_device_name(self.device)} if self.device.type == "cuda" else {}),
             "wall_time_s": round(wall, 3),
             "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"), **merged,
         }
@@ -265,6 +278,9 @@ class ResultStore:
         if status == "damaged":
             self.log(f"{name}: stored file does not match its manifest's SHA-256 (damaged); recomputing")
         self.log(f"computing {name} ...")
+        kind = "table" if path.suffix == ".csv" else "state"
+        if self.on_stage:
+            self.on_stage("start", kind, name)
         faults.point("compute", path)
         t0 = time.perf_counter()
         value = compute()
@@ -272,6 +288,8 @@ class ResultStore:
         atomic_write(path, lambda p: write(value, p))
         faults.point("manifest", path)
         write_json(self.manifest_path(path), self._manifest(name, key, config, path, wall))
+        if self.on_stage:
+            self.on_stage("done", kind, name)
         return value
 
     # --- tables ---------------------------------------------------------------------------------
