@@ -164,19 +164,27 @@ def compare(ours: pd.DataFrame, chapter: int, *, rule: VerdictRule = VerdictRule
         columns={"value": "ours", "sd": "ours_sd", "n_seeds": "ours_n", "min": "ours_min", "max": "ours_max"})
     both = pub.merge(mine, on=KEY, how="left", validate="many_to_one")
     both["diff"] = both["ours"] - both["value"]
-    both["verdict"] = [
-        range_verdict(r.ours_min, r.ours_max, r.min, r.max, rule)
+    judged = [
+        judge_range(r.ours_min, r.ours_max, r.min, r.max, rule)
         if math.isnan(r.value) and not (math.isnan(r.ours_min) or math.isnan(r.ours_max)) else
-        verdict(r.ours, r.value, unit=r.unit, tag=r.tag, lo=r.min, hi=r.max,
-                published_sd=r.sd, published_n=r.n_seeds,
-                ours_sd=r.ours_sd, ours_n=r.n_seeds if math.isnan(r.ours_n) else r.ours_n,
-                printed=r.printed, rule=rule)
+        judge(r.ours, r.value, unit=r.unit, tag=r.tag, lo=r.min, hi=r.max,
+              published_sd=r.sd, published_n=r.n_seeds,
+              ours_sd=r.ours_sd, ours_n=r.n_seeds if math.isnan(r.ours_n) else r.ours_n,
+              printed=r.printed, rule=rule)
         for r in both.itertuples(index=False)
     ]
+    both["verdict"] = [v for v, _ in judged]
     if extra:
         both["profile"] = both["profile"].fillna("")
     both = both.rename(columns={"printed": "published", "sd": "published_sd"})
-    return both[COMPARISON_COLUMNS + extra]
+    out = both[COMPARISON_COLUMNS + extra]
+    # what a page shows besides the columns (not exported): the chapter, and per row (by position) the tolerance
+    # that decided its verdict and the line of the volume that prints the number
+    out.attrs["chapter"] = int(chapter)
+    out.attrs["tolerance"] = [b for _, b in judged]
+    out.attrs["line"] = [int(x) for x in both["line"]]
+    out.attrs["cell"] = [str(x) for x in both["cell"]]
+    return out
 
 
 def _decimals(printed: str) -> int:
@@ -196,51 +204,99 @@ def _tolerances(unit: str, approx: bool, reference: float, rule: VerdictRule) ->
     return agree * abs(reference), close * abs(reference)
 
 
+def _n(x: float) -> str:
+    """A threshold or difference in a tolerance statement: three significant digits."""
+    return f"{x:.3g}"
+
+
+def judge(ours: float, value: float, *, unit: str, tag: str = "", lo: float = math.nan,
+          hi: float = math.nan, published_sd: float = math.nan, published_n: int = 1,
+          ours_sd: float = math.nan, ours_n: float = 1, printed: str | None = None,
+          rule: VerdictRule = VerdictRule()) -> tuple[str, str]:
+    """:func:`verdict` and the tolerance that decided it, in words (``"agrees within ±1 pt, close within ±3 pt
+    (a single-run number)"``): the one place the thresholds of :class:`VerdictRule` are applied."""
+    tags = {t.strip() for t in tag.split(";")} if tag else set()
+    approx = "approx" in tags
+    pt = " pt" if unit in POINT_UNITS else ""
+    if math.isnan(value):
+        if math.isnan(lo) or math.isnan(hi):
+            raise ValueError(f"a published number needs a value or a min/max range, got {value}, {lo}, {hi}")
+        basis = f"inside the published range {_n(lo)}–{_n(hi)} agrees, within {_n(rule.range_close_pt)} pt outside it close"
+        if ours is None or math.isnan(ours):
+            return "not reproduced", basis
+        outside = max(lo - ours, ours - hi, 0.0)
+        return ("agrees" if outside == 0 else "close" if outside <= rule.range_close_pt else "deviates"), basis
+    if "lower bound" in tags:
+        basis = f"a lower bound: agrees when ours is at least {_n(value)}"
+        return ("not reproduced" if ours is None or math.isnan(ours) else
+                "agrees" if ours >= value else "deviates"), basis
+    if "upper bound" in tags:
+        basis = f"an upper bound: agrees when ours is at most {_n(value)}"
+        return ("not reproduced" if ours is None or math.isnan(ours) else
+                "agrees" if ours <= value else "deviates"), basis
+    has_sd = not math.isnan(published_sd)
+    missing = ours is None or math.isnan(ours)
+    diff = math.nan if missing else abs(ours - value)
+    if unit == "count" and not has_sd:
+        if approx:
+            basis = (f"an approximate count: agrees within ±{_n(rule.count_approx_rel * 100)} % "
+                     f"(±{_n(rule.count_approx_rel * abs(value))})")
+            return ("not reproduced" if missing else
+                    "agrees" if diff <= rule.count_approx_rel * abs(value) else "deviates"), basis
+        decimals = _decimals(printed) if printed is not None else 0
+        basis = "a count: agrees only when equal as printed" + (f" ({decimals} decimals)" if decimals else "")
+        return ("not reproduced" if missing else
+                "agrees" if round(ours, decimals) == value else "deviates"), basis
+    if published_n > 1:
+        ours_n_ = 1 if missing else ours_n
+        se = math.sqrt(np.nansum([published_sd ** 2 / published_n, ours_sd ** 2 / max(ours_n_, 1)]))
+        floor = rule.seeds_floor_pt if unit in POINT_UNITS else rule.seeds_floor_rel * abs(value)
+        agree = max(rule.seeds_z * se, floor)
+        close = rule.seeds_close_factor * agree
+        how = (f"{_n(rule.seeds_z)} standard errors of the difference ({_n(rule.seeds_z * se)}{pt}), at least "
+               f"{_n(floor)}{pt}; {int(published_n)} published seeds" + ("" if missing else f", {int(ours_n_)} ours"))
+        if approx:
+            approx_agree, approx_close = _tolerances(unit, True, value, rule)
+            if approx_agree > agree or approx_close > close:
+                how += "; an approximate number: never tighter than the approximate single-run thresholds"
+            agree, close = max(agree, approx_agree), max(close, approx_close)
+    else:
+        agree, close = _tolerances(unit, approx, value, rule)
+        how = ("an approximate single-run number" if approx else "a single-run number") + (
+            "" if unit in POINT_UNITS else
+            f", {_n(100 * (rule.approx_relative_agree if approx else rule.relative_agree))} % and "
+            f"{_n(100 * (rule.approx_relative_close if approx else rule.relative_close))} % of the published value")
+    basis = f"agrees within ±{_n(agree)}{pt}, close within ±{_n(close)}{pt} ({how})"
+    if missing:
+        return "not reproduced", basis
+    return ("agrees" if diff <= agree else "close" if diff <= close else "deviates"), basis
+
+
 def verdict(ours: float, value: float, *, unit: str, tag: str = "", lo: float = math.nan,
             hi: float = math.nan, published_sd: float = math.nan, published_n: int = 1,
             ours_sd: float = math.nan, ours_n: float = 1, printed: str | None = None,
             rule: VerdictRule = VerdictRule()) -> str:
     """``"agrees"``, ``"close"``, ``"deviates"`` or ``"not reproduced"`` (ours is NaN), by the
     thresholds of ``rule`` (see :class:`VerdictRule`). ``printed`` (the published string) sets
-    the precision at which a count must match exactly; ``value`` is NaN for a range-only row."""
-    if ours is None or math.isnan(ours):
-        return "not reproduced"
-    tags = {t.strip() for t in tag.split(";")} if tag else set()
-    approx = "approx" in tags
-    if math.isnan(value):
-        if math.isnan(lo) or math.isnan(hi):
-            raise ValueError(f"a published number needs a value or a min/max range, got {value}, {lo}, {hi}")
-        outside = max(lo - ours, ours - hi, 0.0)
-        return "agrees" if outside == 0 else "close" if outside <= rule.range_close_pt else "deviates"
-    if "lower bound" in tags:
-        return "agrees" if ours >= value else "deviates"
-    if "upper bound" in tags:
-        return "agrees" if ours <= value else "deviates"
-    diff = abs(ours - value)
-    has_sd = not math.isnan(published_sd)
-    if unit == "count" and not has_sd:
-        if approx:
-            return "agrees" if diff <= rule.count_approx_rel * abs(value) else "deviates"
-        decimals = _decimals(printed) if printed is not None else 0
-        return "agrees" if round(ours, decimals) == value else "deviates"
-    if published_n > 1:
-        se = math.sqrt(np.nansum([published_sd ** 2 / published_n, ours_sd ** 2 / max(ours_n, 1)]))
-        floor = rule.seeds_floor_pt if unit in POINT_UNITS else rule.seeds_floor_rel * abs(value)
-        agree = max(rule.seeds_z * se, floor)
-        close = rule.seeds_close_factor * agree
-        if approx:
-            approx_agree, approx_close = _tolerances(unit, True, value, rule)
-            agree, close = max(agree, approx_agree), max(close, approx_close)
-    else:
-        agree, close = _tolerances(unit, approx, value, rule)
-    return "agrees" if diff <= agree else "close" if diff <= close else "deviates"
+    the precision at which a count must match exactly; ``value`` is NaN for a range-only row.
+    :func:`judge` gives the tolerance that decided it as well."""
+    return judge(ours, value, unit=unit, tag=tag, lo=lo, hi=hi, published_sd=published_sd, published_n=published_n,
+                 ours_sd=ours_sd, ours_n=ours_n, printed=printed, rule=rule)[0]
+
+
+def judge_range(ours_lo: float, ours_hi: float, lo: float, hi: float,
+                rule: VerdictRule = VerdictRule()) -> tuple[str, str]:
+    """:func:`range_verdict` and the tolerance that decided it, in words."""
+    worst = max(abs(ours_lo - lo), abs(ours_hi - hi))
+    basis = (f"a range reproduced as a range, judged by its worse end: agrees within ±{_n(rule.range_ends_agree_pt)} "
+             f"pt, close within ±{_n(rule.range_ends_close_pt)} pt")
+    return ("agrees" if worst <= rule.range_ends_agree_pt else "close" if worst <= rule.range_ends_close_pt
+            else "deviates"), basis
 
 
 def range_verdict(ours_lo: float, ours_hi: float, lo: float, hi: float, rule: VerdictRule = VerdictRule()) -> str:
     """A published range (e.g. min–max across seeds) against ours: judged by the worse of the two ends."""
-    worst = max(abs(ours_lo - lo), abs(ours_hi - hi))
-    return "agrees" if worst <= rule.range_ends_agree_pt else "close" if worst <= rule.range_ends_close_pt \
-        else "deviates"
+    return judge_range(ours_lo, ours_hi, lo, hi, rule)[0]
 
 
 def scorecard(comparisons: dict[int, pd.DataFrame]) -> pd.DataFrame:
@@ -255,6 +311,11 @@ def scorecard(comparisons: dict[int, pd.DataFrame]) -> pd.DataFrame:
     return card
 
 
+def display_decimals(printed: str, unit: str) -> int:
+    """Decimals a number is shown with: the published precision, at least one for %/pt."""
+    return max(_decimals(printed), 1) if unit in POINT_UNITS else _decimals(printed)
+
+
 def _format_number(x: float, decimals: int, signed: bool = False) -> str:
     if x is None or math.isnan(x):
         return ""
@@ -267,8 +328,7 @@ def style_comparison(df: pd.DataFrame):
 
     The Styler's CSS id is derived from the table's content, not drawn at random, so an
     executed notebook is byte-stable across re-runs and two tables on a page do not clash."""
-    decimals = [max(_decimals(p), 1) if u in POINT_UNITS else _decimals(p)
-                for p, u in zip(df["published"], df["unit"])]
+    decimals = [display_decimals(p, u) for p, u in zip(df["published"], df["unit"])]
     shown = df.copy()
     for col in ("ours", "ours_sd", "published_sd", "min", "max", "diff"):
         shown[col] = [_format_number(x, d, signed=col == "diff") for x, d in zip(df[col], decimals)]
