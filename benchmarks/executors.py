@@ -34,6 +34,14 @@ def _tables(root: Path, chapter: str) -> dict[str, tuple[str, str]]:
             for name, key in sorted(index.items())}
 
 
+def _shards(root: Path, chapter: str) -> list[list[int]]:
+    """The seed shards a run's tables were assembled from (one shard: computed as one batch)."""
+    index = json.loads((root / chapter / "index.json").read_text())
+    name, key = sorted(index["tables"].items())[0]
+    manifest = json.loads((root / "stages" / name / f"{key}.manifest.json").read_text())
+    return manifest.get("merged_from_shards", [index["seeds"]])
+
+
 def timed(chapter: str, profile: str, results_dir: Path, executor: list[str]) -> dict:
     cmd = [str(Path(sys.executable).parent / "fragility"), "compute", chapter, "--profile", profile,
            "--results-dir", str(results_dir), "--no-progress", *executor]
@@ -65,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
                    **timed(args.chapter, args.profile, Path(tmp) / name, flags)}
             ours = _tables(Path(tmp) / name / args.profile, args.chapter)
             row["identical_to_committed"] = ours == committed
+            row["shards"] = _shards(Path(tmp) / name / args.profile, args.chapter)
             row["tables"] = {t: {"key": k, "sha256": h} for t, (k, h) in ours.items()}
             print(f"  {row['wall_s']:.0f} s, identical to the committed tables: {row['identical_to_committed']}")
             runs.append(row)

@@ -150,7 +150,8 @@ class DaskExecutor:
         say = log or (lambda *a: None)
         if self.dashboard_link:
             say(f"Dask dashboard: {self.dashboard_link}")
-        todo = [i for i, seeds in enumerate(shards) if not _stored(run, seeds)]
+        plans = [_plan(run, seeds) for seeds in shards]   # what each shard has stored already
+        todo = [i for i, plan in enumerate(plans) if not all(r.status == "fresh" for r in plan)]
         say(f"{run.chapter.key}: {len(shards)} shards over {len(self.workers())} Dask workers"
             + (f" ({len(shards) - len(todo)} already stored)" if len(todo) < len(shards) else ""))
         topic = f"fragility-{uuid.uuid4().hex[:12]}"
@@ -170,7 +171,8 @@ class DaskExecutor:
         finally:
             self.client.unsubscribe_topic(topic)
             bars.close()
-        return [results[i] if i in results else _stored_tables(run, shards[i]) for i in range(len(shards))]
+        return [results[i] if i in results else [(r.name, r.key, r.path) for r in plans[i]]
+                for i in range(len(shards))]
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -188,14 +190,6 @@ def _plan(run, seeds: Sequence[int]):
     store = ResultStore(run.root, profile=run.profile, device=run.device, log=None, mode="plan")
     run.chapter.compute(store, run.chapter.protocol(run.profile, tuple(seeds)), progress=False)
     return store.tables()
-
-
-def _stored(run, seeds: Sequence[int]) -> bool:
-    return all(r.status == "fresh" for r in _plan(run, seeds))
-
-
-def _stored_tables(run, seeds: Sequence[int]) -> list[tuple[str, str, str]]:
-    return [(r.name, r.key, r.path) for r in _plan(run, seeds)]
 
 
 class _ShardBars:

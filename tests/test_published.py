@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from fragility_core.compare.published import (VERDICTS, VerdictRule, compare, load_published, published,
-                                      published_table, scorecard, style_comparison, verdict)
+                                      published_table, scorecard, verdict)
 
 
 def as_ours(rows: pd.DataFrame) -> pd.DataFrame:
@@ -182,8 +182,3 @@ def test_scorecard_counts_verdicts_per_chapter():
     assert list(card.columns) == [*VERDICTS, "total"]
     assert card.loc[1, "agrees"] == 21 and card.loc[1, "deviates"] == 1
     assert card.loc[2, "not reproduced"] == 45 and card.loc[2, "total"] == 45
-
-
-def test_styled_comparison_renders_html_with_verdict_colours():
-    html = style_comparison(compare(as_ours(published(1)), 1)).to_html()
-    assert "#d4edda" in html and "94.7" in html

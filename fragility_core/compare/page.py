@@ -9,7 +9,6 @@ import re
 import numpy as np
 import pandas as pd
 
-from fragility_core.compare.published import style_comparison
 from fragility_core.profiles import Profile, get_profile
 from fragility_core.store import StageRecord
 
@@ -61,18 +60,6 @@ def banner_html(run, records: list[StageRecord]) -> str:
     return out
 
 
-def comparison_view(comparison: pd.DataFrame, table: str | None = None):
-    """Published beside ours (at the published precision), the difference and a coloured verdict.
-
-    ``table`` keeps one published table ("" = numbers stated in the prose or abstract).
-    """
-    df = comparison if table is None else comparison[comparison["table"].fillna("") == table]
-    df = df.reset_index(drop=True)
-    empty = [c for c in ("min", "max", "published_sd", "ours_sd") if df[c].isna().all()]
-    hidden = empty + (["table"] if table is not None or (df["table"].fillna("") == "").all() else [])
-    return style_comparison(df).hide(subset=hidden, axis="columns")
-
-
 def executors_view(run, benchmark) -> str:
     """The chapter computed serially and on Dask workers (``benchmarks.executors``): wall times, and whether the
     tables were byte-identical to those this page shows. Measured for one profile; said so on any other."""
@@ -96,11 +83,13 @@ def executors_view(run, benchmark) -> str:
         verdict = ("identical to the tables on this page" if current else
                    "identical to the tables of an earlier version of the code" if r["identical_to_committed"]
                    else "DIFFERENT from the stored tables")
+        shards = " + ".join(str(len(s)) for s in r["shards"]) if "shards" in r else "—"
         rows.append(f"<tr><td>{html.escape(r['executor'])}</td><td style='text-align:right'>{r['workers']}</td>"
+                    f"<td style='text-align:right'>{shards}</td>"
                     f"<td style='text-align:right'>{r['wall_s']:,.0f} s</td>"
                     f"<td style='text-align:right'>{r['machine_busy_cores']:.2f}</td><td>{verdict}</td></tr>")
     m = bench["machine"]
-    return ("<table><thead><tr><th>computed</th><th>processes</th><th>wall time</th><th>machine busy (cores)</th>"
+    return ("<table><thead><tr><th>computed</th><th>processes</th><th>seeds per shard</th><th>wall time</th><th>machine busy (cores)</th>"
             "<th>tables</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
             f"<p>Measured {html.escape(m['date'])} on {html.escape(m['cpu'])}, {m['usable_cpus']} cores, torch "
             f"{html.escape(m['torch'])}; each from an empty results directory. “dask” is single-threaded worker "
@@ -358,6 +347,11 @@ def _grid(df: pd.DataFrame, notes: _Notes, *, ours: bool = True, caption: str = 
     return "".join(out)
 
 
+def _one_table(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """The rows of one published table ("" = the numbers stated in the abstract and text)."""
+    return df[df["table"].fillna("") == table]
+
+
 def printed_table(comparison: pd.DataFrame, table: str, *, caption: str | None = None) -> str:
     """One published table of a :func:`~fragility_core.compare.published.compare` result, as HTML for a page.
 
@@ -366,8 +360,7 @@ def printed_table(comparison: pd.DataFrame, table: str, *, caption: str | None =
     (numbered, each once), then, collapsed, the same numbers one per row. ``table=""``: the numbers the volume
     states in its abstract and text, grouped by where they are stated, one per row. Deterministic: the same
     comparison gives the same bytes (no random ids). Wrap with ``IPython.display.HTML`` to show it."""
-    df = _details(comparison)
-    df = df[df["table"].fillna("") == table]
+    df = _one_table(_details(comparison), table)
     if df.empty:
         return "<p>No published numbers here.</p>"
     notes = _Notes()
@@ -402,8 +395,7 @@ def published_view(chapter: int, table: str) -> str:
     from fragility_core.compare.published import compare
     from fragility_core.compare.sections import where as where_in
 
-    df = _details(compare(pd.DataFrame(columns=["table", "row", "column", "value"]), chapter))
-    df = df[df["table"].fillna("") == table]
+    df = _one_table(_details(compare(pd.DataFrame(columns=["table", "row", "column", "value"]), chapter)), table)
     if df.empty:
         return "<p>No published numbers here.</p>"
     notes = _Notes()

@@ -320,24 +320,3 @@ def _format_number(x: float, decimals: int, signed: bool = False) -> str:
     if x is None or math.isnan(x):
         return ""
     return f"{x:{'+' if signed else ''}.{decimals}f}"
-
-
-def style_comparison(df: pd.DataFrame):
-    """A pandas Styler of a :func:`compare` result for notebook pages: numbers shown at the
-    published precision (at least one decimal for %/pt), verdict cells coloured.
-
-    The Styler's CSS id is derived from the table's content, not drawn at random, so an
-    executed notebook is byte-stable across re-runs and two tables on a page do not clash."""
-    decimals = [display_decimals(p, u) for p, u in zip(df["published"], df["unit"])]
-    shown = df.copy()
-    for col in ("ours", "ours_sd", "published_sd", "min", "max", "diff"):
-        shown[col] = [_format_number(x, d, signed=col == "diff") for x, d in zip(df[col], decimals)]
-    if "ours_min" in df.columns:  # a range reproduced as a range is shown as one
-        shown["ours"] = [f"{_format_number(a, d)}–{_format_number(b, d)}" if not (math.isnan(a) or math.isnan(b))
-                         else o for a, b, o, d in zip(df["ours_min"], df["ours_max"], shown["ours"], decimals)]
-        shown = shown.drop(columns=["ours_min", "ours_max"])
-    uuid = format(int(pd.util.hash_pandas_object(shown).sum()) % 16 ** 10, "010x")
-    return (shown.style
-            .set_uuid(uuid)
-            .map(lambda v: f"background-color: {VERDICT_COLOURS.get(v, '')}", subset=["verdict"])
-            .hide(axis="index"))
