@@ -36,14 +36,17 @@ def seeds_label(seeds: tuple[int, ...]) -> str:
     return f"{len(seeds)}-from-{seeds[0]}-{digest}"
 
 
-EXTRAS = {"llm": ("transformers", "peft")}   # a chapter's need -> the packages of the extra that provides it
+EXTRAS = {"llm": ("transformers", "peft", "gguf")}   # a chapter's need -> the packages of the extra that provides it
 
 
-def check_needs(chapter: Chapter, device: str) -> None:
-    """A chapter's needs (an optional extra, a GPU) are met here, or a clear error says how to meet them."""
+def check_needs(chapter: Chapter, device: str, *, extras: bool = True) -> None:
+    """A chapter's needs (a GPU; with ``extras``, an optional extra's packages) are met here, or a clear error says
+    how to meet them. Reading stored results (a page, the status) needs no extra: it is checked before compute."""
     for need in sorted(chapter.needs):
         if need == "cuda" and not device.startswith("cuda"):
             raise ValueError(f"device: chapter {chapter.key} needs a CUDA device (--device cuda)")
+        if not extras:
+            continue
         missing = [m for m in EXTRAS.get(need, ()) if importlib.util.find_spec(m) is None]
         if missing:
             raise ValueError(f"chapter {chapter.key} needs {', '.join(missing)}: pip install -e \".[{need}]\"")
@@ -82,7 +85,7 @@ class Run:
         profile = check_choice("profile", ch.profiles[0] if profile is None else profile, ch.profiles)
         seeds = check_seed_range("seeds", check_seeds("seeds", ch.default_seeds if seeds is None else seeds))
         device = str(resolve_device(device) if device_here else _device_name(device))
-        check_needs(ch, device)
+        check_needs(ch, device, extras=False)
         check_writable_dir("results_dir", results_dir)
         if max_members is not None and (isinstance(max_members, bool) or not isinstance(max_members, int)
                                         or max_members < sharding.MIN_CHUNK):
@@ -178,6 +181,7 @@ class Run:
     def _compute(self, *, progress: bool, log, executor=None) -> tuple[dict[str, pd.DataFrame], list[StageRecord]]:
         from fragility_core.cluster import Serial
 
+        check_needs(self.chapter, self.device)   # the extras a computation needs (reading needs none)
         executor = executor or Serial()
         started = time.time()
         remove_leftovers(self.root)

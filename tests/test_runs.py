@@ -80,7 +80,7 @@ def test_an_edited_network_state_is_detected_on_the_next_run(tmp_path):
     assert again["sweep"].equals(tables["sweep"])            # recomputed from a recomputed baseline
 
 
-def test_a_chapters_needs_are_checked_before_compute(monkeypatch):
+def test_a_chapters_needs_are_checked_before_compute(monkeypatch, tmp_path):
     import dataclasses
     import importlib.util
 
@@ -89,8 +89,10 @@ def test_a_chapters_needs_are_checked_before_compute(monkeypatch):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "peft" else real(name, *a))
     llm = dataclasses.replace(CHAPTERS["ch01"], needs=frozenset({"llm"}))
+    run = Run.of(llm, results_dir=tmp_path)   # reading stored results needs no extra
     with pytest.raises(ValueError, match=r"peft.*\[llm\]"):
-        Run.of(llm)
+        run.compute(progress=False)
+    assert not any(tmp_path.rglob("*.csv"))   # nothing was computed
     gpu = dataclasses.replace(CHAPTERS["ch01"], needs=frozenset({"cuda"}))
     with pytest.raises(ValueError, match="device"):
         Run.of(gpu, device="cpu")
