@@ -1,0 +1,123 @@
+"""A published single-seed number against our distribution over fresh seeds, and claims seed by seed.
+
+The volume's chapters 1–4 report one network (seed 42). One draw beside one draw says little when seeds spread
+widely, so each of those chapters also runs on 30 further seeds (500–529, data, initialisation and every draw
+per seed). Here, every table is cut seed by seed and the chapter's own :func:`reproduced` and :func:`claims` run
+on each slice:
+
+- :func:`seed_spread`: per published key, our seed-42 value, the fresh seeds' median and 5–95 % range, and the
+  published value's percentile among them; the published value is *within our seed spread* when it lies inside
+  that range (widened by half a unit of the published number's last printed digit, its own rounding), *outside
+  it* otherwise (a second verdict beside the seed-42 one). A quantity equal on every fresh seed (a parameter
+  count, a sparsity the design fixes) has *no seed spread*: the seed-42 verdict alone applies;
+- :func:`claims_on_seeds`: per claim, in how many fresh seeds it holds, with a 95 % bootstrap interval of that
+  share.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from fragility_core.compare.published import _decimals
+
+KEY = ["table", "row", "column"]
+SPREAD = ("within our seed spread", "outside it", "no seed spread")
+LOW, HIGH = 5.0, 95.0   # the range (percentiles of our seeds) a published value must fall in
+
+
+def seeds_of(tables: dict[str, pd.DataFrame]) -> list[int]:
+    seeds = sorted({int(s) for df in tables.values() if "seed" in df.columns for s in df["seed"].unique()})
+    if not seeds:
+        raise ValueError("no table has a seed column: the tables cannot be cut seed by seed")
+    return seeds
+
+
+def one_seed(tables: dict[str, pd.DataFrame], seed: int) -> dict[str, pd.DataFrame]:
+    """Every table restricted to ``seed`` (tables without a seed column are kept whole)."""
+    return {name: (df[df["seed"] == seed].reset_index(drop=True) if "seed" in df.columns else df)
+            for name, df in tables.items()}
+
+
+def per_seed(reproduced: Callable[[dict], pd.DataFrame], tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """``reproduced`` on each seed's slice: one row per (seed, table, row, column) with its value."""
+    parts = []
+    for seed in seeds_of(tables):
+        df = reproduced(one_seed(tables, seed))[[*KEY, "value"]].copy()
+        df.insert(0, "seed", seed)
+        parts.append(df)
+    out = pd.concat(parts, ignore_index=True)
+    out["table"] = out["table"].fillna("").astype(str)
+    return out
+
+
+def percentile_of(value: float, sample: np.ndarray) -> float:
+    """The share (%) of ``sample`` below ``value``, ties counted half (so a value equal to all of them is 50)."""
+    sample = sample[~np.isnan(sample)]
+    if len(sample) == 0 or np.isnan(value):
+        return float("nan")
+    return float(100.0 * (np.sum(sample < value) + 0.5 * np.sum(sample == value)) / len(sample))
+
+
+def seed_spread(fresh: pd.DataFrame, comparison: pd.DataFrame) -> pd.DataFrame:
+    """For every published key of ``comparison`` (a :func:`~fragility_core.compare.published.compare` table of
+    the published seed) with numbers on the fresh seeds: ours (published seed), the fresh seeds' median, 5th and
+    95th percentiles, the published value's percentile among them and the spread verdict."""
+    rows = []
+    grouped = {k: g["value"].to_numpy(dtype=float) for k, g in fresh.groupby(KEY, sort=False)}
+    for r in comparison.itertuples(index=False):
+        values = grouped.get((r.table, r.row, r.column))
+        value = r.ours - r.diff   # the published value (diff = ours - published); NaN where not reproduced
+        if values is None or np.isnan(value):
+            continue
+        values = values[~np.isnan(values)]
+        if len(values) == 0:
+            continue
+        lo, hi = np.percentile(values, [LOW, HIGH])
+        pct = percentile_of(float(value), values)
+        half = 0.5 * 10.0 ** -_decimals(str(r.published))
+        spread = SPREAD[2] if values.min() == values.max() else \
+            SPREAD[0] if lo - half <= value <= hi + half else SPREAD[1]
+        rows.append({"table": r.table, "row": r.row, "column": r.column, "published": r.published,
+                     "value": value, "ours (published seed)": r.ours, "verdict (published seed)": r.verdict,
+                     "median (fresh seeds)": float(np.median(values)), "p5": float(lo), "p95": float(hi),
+                     "fresh seeds": len(values), "published percentile": pct,
+                     "spread verdict": spread})
+    return pd.DataFrame(rows)
+
+
+def bootstrap_share(holds: np.ndarray, *, resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """95 % percentile-bootstrap interval of the share (%) of ``True`` in ``holds`` (resampling seeds)."""
+    holds = np.asarray(holds, dtype=float)
+    rng = np.random.default_rng(seed)
+    means = holds[rng.integers(0, len(holds), (resamples, len(holds)))].mean(axis=1) * 100
+    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
+def claims_on_seeds(claims: Callable[[dict], pd.DataFrame], tables: dict[str, pd.DataFrame], *,
+                    resamples: int = 2000) -> pd.DataFrame:
+    """Every claim on each fresh seed alone: seeds in which it holds, the share with its bootstrap interval, and
+    a sentence saying how robust that is."""
+    per = []
+    for seed in seeds_of(tables):
+        c = claims(one_seed(tables, seed))
+        per.append(pd.DataFrame({"claim": c["claim"], "seed": seed, "holds": c["verdict"] == "holds"}))
+    per = pd.concat(per, ignore_index=True)
+    rows = []
+    for claim, g in per.groupby("claim", sort=False):
+        holds = g["holds"].to_numpy()
+        lo, hi = bootstrap_share(holds, resamples=resamples)
+        share = 100.0 * holds.mean()
+        rows.append({"claim": claim, "seeds holding": int(holds.sum()), "seeds": len(holds), "share (%)": share,
+                     "95 % interval": f"{lo:.0f}–{hi:.0f} %", "robustness": robustness(share)})
+    return pd.DataFrame(rows)
+
+
+def robustness(share: float) -> str:
+    """A share of fresh seeds, in words (the bands the scorecard counts)."""
+    if share >= 90:
+        return "robust: holds in at least 90 % of fresh seeds"
+    if share >= 50:
+        return "seed-dependent: holds in 50–90 % of fresh seeds"
+    return "fragile: holds in fewer than half of fresh seeds"
