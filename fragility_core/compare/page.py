@@ -565,3 +565,47 @@ def verdict_map(comparisons: dict[int, pd.DataFrame], *, ax=None):
     ax.set_title("Published numbers by chapter and table: share of each verdict (count in the cell)", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+SPREAD_COLOURS = {"within our seed spread": "#d4edda", "outside it": "#f8d7da", "no seed spread": "#e2e3e5"}
+
+
+def seed_spread_view(spread: pd.DataFrame) -> str:
+    """Each published single-seed number beside our published-seed value (with its verdict) and our fresh seeds'
+    median and 5–95 % range, the published value's percentile among them and the spread verdict, coloured."""
+    heads = ["Quantity", "Published", "Ours, published seed", "Fresh seeds: median [5–95 %]", "Percentile",
+             "Spread verdict"]
+    widths = [31, 10, 17, 20, 9, 13]
+    out = ['<div class="fb-cmp">', _CSS, "<table>",
+           "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in widths) + "</colgroup>",
+           "<thead><tr>" + "".join(f"<th>{h}</th>" for h in heads) + "</tr></thead><tbody>"]
+    for _, r in spread.iterrows():
+        quantity = f"{r['row']}: {r['column']}" + (f" ({r['table']})" if r["table"] else "")
+        num = lambda x: f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"  # noqa: E731
+        ours = f"{num(r['ours (published seed)'])} ({r['verdict (published seed)']})"
+        fresh = f"{num(r['median (fresh seeds)'])} [{num(r['p5'])}–{num(r['p95'])}]"
+        cells = [_esc(quantity), _esc(r["published"]), _esc(ours), _esc(fresh), f"{r['published percentile']:.0f}"]
+        out.append("<tr>" + "".join(f'<td class="fb-t">{c}</td>' for c in cells)
+                   + f'<td class="fb-t" style="background:{SPREAD_COLOURS.get(r["spread verdict"], "")}">'
+                   f'{_esc(r["spread verdict"])}</td></tr>')
+    out.append("</tbody></table></div>")
+    return "".join(out)
+
+
+def claims_on_seeds_view(on_seeds: pd.DataFrame, claims: pd.DataFrame) -> str:
+    """Each claim's verdict on the published seed beside the share of fresh seeds in which it holds."""
+    published = claims.set_index("claim")["verdict"]
+    heads = ["Claim", "Published seed", "Fresh seeds holding", "95 % interval", "In words"]
+    widths = [8, 14, 18, 14, 46]
+    out = ['<div class="fb-cmp">', _CSS, "<table>",
+           "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in widths) + "</colgroup>",
+           "<thead><tr>" + "".join(f"<th>{h}</th>" for h in heads) + "</tr></thead><tbody>"]
+    for _, r in on_seeds.iterrows():
+        verdict = published.get(r["claim"], "")
+        cells = [f'<td class="fb-t">{_esc(r["claim"])}</td>',
+                 f'<td class="fb-t" style="background:{CLAIM_COLOURS.get(verdict, "")}">{_esc(verdict)}</td>',
+                 f'<td class="fb-t">{int(r["seeds holding"])} of {int(r["seeds"])} ({r["share (%)"]:.0f} %)</td>',
+                 f'<td class="fb-t">{_esc(r["95 % interval"])}</td>', f'<td class="fb-t">{_esc(r["robustness"])}</td>']
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table></div>")
+    return "".join(out)

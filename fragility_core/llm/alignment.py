@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
+from tqdm.std import tqdm  # plain text bars: no ipywidgets needed in notebooks
 
 from fragility_core.llm.prompts import Prompt
 from fragility_core.llm.sparse_lora import SparseLora
