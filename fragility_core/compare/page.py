@@ -460,15 +460,20 @@ def downloads_markdown(run, records: list[StageRecord], page_dir=None) -> str:
 CLAIM_COLOURS = {"holds": "#d4edda", "does not hold": "#f8d7da"}
 
 
+def _table_open(heads: list[str], widths: list[int]) -> list[str]:
+    """The opening of a fitted page table: its styles, column widths (%) and header row."""
+    return ['<div class="fb-cmp">', _CSS, "<table>",
+            "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in widths) + "</colgroup>",
+            "<thead><tr>" + "".join(f"<th>{h}</th>" for h in heads) + "</tr></thead><tbody>"]
+
+
 def claims_view(claims: pd.DataFrame, *, chapter_links: dict | None = None) -> str:
     """The claims we check, their evidence and coloured verdicts, fitted to the page (no index column).
     ``chapter_links``: chapter number -> page address, for a ``chapter`` column (the scorecard)."""
     with_chapter = "chapter" in claims.columns
     heads = (["Chapter"] if with_chapter else []) + ["Claim", "The volume says", "Our evidence", "Verdict"]
     widths = ([8] if with_chapter else []) + [7, 42 if with_chapter else 45, 31 if with_chapter else 36, 12]
-    out = ['<div class="fb-cmp">', _CSS, "<table>",
-           "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in widths) + "</colgroup>",
-           "<thead><tr>" + "".join(f"<th>{h}</th>" for h in heads) + "</tr></thead><tbody>"]
+    out = _table_open(heads, widths)
     for _, r in claims.iterrows():
         cells = []
         if with_chapter:
@@ -576,9 +581,7 @@ def seed_spread_view(spread: pd.DataFrame) -> str:
     heads = ["Quantity", "Published", "Ours, published seed", "Fresh seeds: median [5–95 %]", "Percentile",
              "Spread verdict"]
     widths = [31, 10, 17, 20, 9, 13]
-    out = ['<div class="fb-cmp">', _CSS, "<table>",
-           "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in widths) + "</colgroup>",
-           "<thead><tr>" + "".join(f"<th>{h}</th>" for h in heads) + "</tr></thead><tbody>"]
+    out = _table_open(heads, widths)
     for _, r in spread.iterrows():
         quantity = f"{r['row']}: {r['column']}" + (f" ({r['table']})" if r["table"] else "")
         num = lambda x: f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"  # noqa: E731
@@ -597,9 +600,7 @@ def claims_on_seeds_view(on_seeds: pd.DataFrame, claims: pd.DataFrame) -> str:
     published = claims.set_index("claim")["verdict"]
     heads = ["Claim", "Published seed", "Fresh seeds holding", "95 % interval", "In words"]
     widths = [8, 14, 18, 14, 46]
-    out = ['<div class="fb-cmp">', _CSS, "<table>",
-           "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in widths) + "</colgroup>",
-           "<thead><tr>" + "".join(f"<th>{h}</th>" for h in heads) + "</tr></thead><tbody>"]
+    out = _table_open(heads, widths)
     for _, r in on_seeds.iterrows():
         verdict = published.get(r["claim"], "")
         cells = [f'<td class="fb-t">{_esc(r["claim"])}</td>',
