@@ -1,4 +1,5 @@
 """The book: table of contents from the registry, published-values pages, stale flags, the build."""
+import dataclasses
 import shutil
 import subprocess
 import sys
@@ -41,7 +42,9 @@ def test_published_pages_are_up_to_date(tmp_path):
         page = render_published_page(chapter, tmp_path)
         committed = ROOT / "book" / "chapters" / page.name
         assert content(page) == content(committed), f"{committed} is stale: re-run `fragility run {chapter.key}`"
-    first = unreproduced()[0]
+    # the template itself, on a chapter taken as not reproduced (every chapter may be reproduced by now)
+    first = unreproduced()[0] if unreproduced() else dataclasses.replace(CHAPTERS["ch09"], compute=None)
+    render_published_page(first, tmp_path)
     page = nbformat.read(tmp_path / first.page, as_version=4)
     assert page.cells[0].source == f"# Chapter {first.number}: {first.title}"
     hidden = [c for c in page.cells if "remove-cell" in c.metadata.get("tags", [])]
