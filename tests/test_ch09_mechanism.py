@@ -154,12 +154,13 @@ def test_same_seed_same_numbers(bench):
 
 
 def test_profiles_and_bad_parameters():
-    paper, cpu = ch09.protocol("paper", None), ch09.protocol("cpu", None)
+    paper, cpu, quick = ch09.protocol("paper", None), ch09.protocol("cpu", None), ch09.protocol("quick", None)
+    assert quick.tuning.steps == 50 and quick.tuning.lr == paper.tuning.lr and ch09.CHAPTER.profiles[0] == "cpu"
     assert (paper.tuning.steps, paper.tuning.lr, paper.tuning.batch, paper.cycles) == (200, 1e-5, 16, 10)
     assert cpu.tuning.steps * cpu.tuning.lr == pytest.approx(paper.tuning.steps * paper.tuning.lr)
     assert (paper.sparsity, paper.lora) == (SparsitySpec(0.9, 0.08, 0.2), llm_model.LoraSpec(16, 32, 0.05))
     with pytest.raises(ValueError, match="profile"):
-        ch09.protocol("quick", None)
+        ch09.protocol("fast", None)
     with pytest.raises(ValueError, match="one seed"):
         ch09.protocol("cpu", [1, 2])
     with pytest.raises(FileNotFoundError, match="local Hugging Face cache"):

@@ -43,15 +43,13 @@ from fragility_core.validate import check_choice
 ARMS = ("baseline", "regrowth", "triggered")
 ROWS = {"baseline": "No Mitigation", "regrowth": "With Regrowth", "triggered": "Early Intervention"}
 SPARSE = ("regrowth", "triggered")
-PROFILE_NAMES = ("cpu", "paper", "smoke")
+PROFILE_NAMES = ("cpu", "paper", "quick", "smoke")
 CPU_STEPS = 8              # optimiser steps per cycle under the cpu profile (the published protocol: 200)
 CPU_SAMPLING_SEEDS = (0, 1)
 CPU = Profile("cpu", f"the published protocol with {CPU_STEPS} optimiser steps per cycle instead of 200 (128 of the "
                      f"cycle's 200 samples), the learning rate raised from 1e-5 to 2.5e-4 to keep the product of "
                      f"steps and learning rate, and {len(CPU_SAMPLING_SEEDS)} sampling seeds per evaluation; the "
                      f"model is SmolLM2-135M-Instruct, not TinyLlama-1.1B-Chat")
-SMOKE = Profile("smoke", "two cycles of one step (2 sequences), six prompts, one sampling seed, 12-token answers; "
-                         "for CI", 0.1, 0.1)
 MODEL_VARIABLE = "FRAGILITY_LLM_MODEL"   # another model: a local Hugging Face directory or a cached hub name
 SMOKE_PROMPTS = ("adv-strong-01", "adv-medium-01", "adv-weak-01", "neu-01", "neu-02", "op-01")
 
@@ -94,7 +92,9 @@ def protocol(profile: str, seeds) -> AlignmentProtocol:
         steps = CPU_STEPS
         return replace(p, tuning=replace(p.tuning, steps=steps, lr=p.tuning.lr * p.tuning.steps / steps),
                        sampling=replace(p.sampling, seeds=CPU_SAMPLING_SEEDS))
-    if profile == "smoke":
+    if profile == "quick":   # a quarter of every training length, as in every chapter
+        return replace(p, tuning=replace(p.tuning, steps=p.tuning.steps // 4))
+    if profile == "smoke":   # two cycles of one step, six prompts, one sampling seed, 12-token answers
         return replace(p, cycles=2, tuning=replace(p.tuning, steps=1, micro_batch=2, accumulation=1),
                        sampling=replace(p.sampling, seeds=(0,), max_new_tokens=12, batch=6),
                        prompt_ids=SMOKE_PROMPTS, bootstrap=200)
@@ -376,7 +376,7 @@ CHAPTER = Chapter(
              'preference-style data with sparse LoRA adapters. Jailbreak rates on adversarial prompts of graded '
              'strength, and drift on neutral prompts, are tracked per cycle for plain tuning, tuning with '
              'regrowth, and regrowth with triggered replay of balanced data.'),
-    default_seeds=(42,), profiles=PROFILE_NAMES, own_profiles=(CPU, SMOKE), needs=frozenset({"llm"}),
+    default_seeds=(42,), profiles=PROFILE_NAMES, own_profiles=(CPU,), needs=frozenset({"llm"}),
     member_memory_mb=2048,
     protocol=protocol, compute=compute, reproduced=reproduced, claims=claims,
 )
