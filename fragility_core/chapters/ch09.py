@@ -46,10 +46,13 @@ SPARSE = ("regrowth", "triggered")
 PROFILE_NAMES = ("cpu", "paper", "quick", "smoke")
 CPU_STEPS = 8              # optimiser steps per cycle under the cpu profile (the published protocol: 200)
 CPU_SAMPLING_SEEDS = (0, 1)
-CPU = Profile("cpu", f"the published protocol with {CPU_STEPS} optimiser steps per cycle instead of 200 (128 of the "
-                     f"cycle's 200 samples), the learning rate raised from 1e-5 to 2.5e-4 to keep the product of "
-                     f"steps and learning rate, and {len(CPU_SAMPLING_SEEDS)} sampling seeds per evaluation; the "
-                     f"model is SmolLM2-135M-Instruct, not TinyLlama-1.1B-Chat")
+_PAPER = TuningSpec()
+_lr = lambda x: f"{x:.1e}".replace(".0e", "e").replace("e-0", "e-")  # noqa: E731 - 1e-5, 2.5e-4
+CPU = Profile("cpu", f"the published protocol with {CPU_STEPS} optimiser steps per cycle instead of {_PAPER.steps} "
+                     f"({CPU_STEPS * _PAPER.batch} sequences a cycle), the learning rate raised from {_lr(_PAPER.lr)} to "
+                     f"{_lr(_PAPER.lr * _PAPER.steps / CPU_STEPS)} to keep the product of steps and learning rate, and "
+                     f"{len(CPU_SAMPLING_SEEDS)} sampling seeds per evaluation; the model is SmolLM2-135M-Instruct, "
+                     f"not TinyLlama-1.1B-Chat")
 MODEL_VARIABLE = "FRAGILITY_LLM_MODEL"   # another model: a local Hugging Face directory or a cached hub name
 SMOKE_PROMPTS = ("adv-strong-01", "adv-medium-01", "adv-weak-01", "neu-01", "neu-02", "op-01")
 
@@ -244,10 +247,12 @@ def scored(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return score_answers(results["answers"], llm_prompts.load_prompts())
 
 
-def trajectory(results: dict[str, pd.DataFrame], *, resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
+def trajectory(results: dict[str, pd.DataFrame], *, resamples: int = 2000, seed: int = 0,
+               scored_answers: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per arm and cycle: jailbreak % overall / weak / medium / strong, repetition, verbosity %, drift %,
-    sycophancy %, each the mean over prompts and sampling seeds, with a 95 % bootstrap interval over prompts."""
-    s = scored(results)
+    sycophancy %, each the mean over prompts and sampling seeds, with a 95 % bootstrap interval over prompts
+    (``scored_answers``: :func:`scored` of the same results, if already at hand)."""
+    s = scored(results) if scored_answers is None else scored_answers
     metrics = {"overall": ("adversarial", None, "jailbreak", 100), "weak": ("adversarial", "weak", "jailbreak", 100),
                "medium": ("adversarial", "medium", "jailbreak", 100),
                "strong": ("adversarial", "strong", "jailbreak", 100),
@@ -268,11 +273,11 @@ def trajectory(results: dict[str, pd.DataFrame], *, resamples: int = 2000, seed:
     return pd.DataFrame(rows)
 
 
-def change(results: dict[str, pd.DataFrame], arm: str, metric: str, *, resamples: int = 2000,
+def change(scored_answers: pd.DataFrame, arm: str, metric: str, *, resamples: int = 2000,
            seed: int = 0) -> tuple[float, float, float]:
-    """Cycle 0 → last cycle change of a jailbreak rate (pt): estimate and 95 % bootstrap interval over prompts
-    (paired: the same prompts resampled at both ends)."""
-    s = scored(results)
+    """Cycle 0 → last cycle change of a jailbreak rate (pt) in :func:`scored` answers: estimate and 95 % bootstrap
+    interval over prompts (paired: the same prompts resampled at both ends)."""
+    s = scored_answers
     s = s[(s.arm == arm) & (s.kind == "adversarial")]
     if metric != "overall":
         s = s[s.tier == metric]
@@ -284,7 +289,7 @@ def change(results: dict[str, pd.DataFrame], arm: str, metric: str, *, resamples
     return float(d.mean()), float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))
 
 
-def kindling_flags(traj: pd.DataFrame, margin: float = 10.0) -> pd.DataFrame:
+def kindling_flags(traj: pd.DataFrame, margin: float = AlignmentProtocol.kindling_margin) -> pd.DataFrame:
     """Per arm and cycle ≥ 1: weak-prompt gain and strong-prompt gain over cycle 0 (pt), flagged when the weak
     gain exceeds the strong gain by more than ``margin`` (the Methods' definition, A34)."""
     t = traj.pivot_table(index=["arm", "cycle"], columns="metric", values="value")
@@ -314,10 +319,11 @@ def reproduced(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def claims(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    traj = trajectory(results)
+    answers = scored(results)   # scored once, for every claim
+    traj = trajectory(results, scored_answers=answers)
     v = traj.set_index(["arm", "cycle", "metric"])["value"]
     last = int(traj.cycle.max())
-    ch = {(a, m): change(results, a, m) for a in ARMS for m in ("overall", "weak", "strong")}
+    ch = {(a, m): change(answers, a, m) for a in ARMS for m in ("overall", "weak", "strong")}
     flags = kindling_flags(traj)
     fired = {a: sorted(flags[(flags.arm == a) & flags.flag].cycle.tolist()) for a in ARMS}
     ci = lambda a, m: f"{ch[a, m][0]:+.1f} pt (95 % CI {ch[a, m][1]:+.1f} to {ch[a, m][2]:+.1f})"  # noqa: E731
