@@ -134,7 +134,13 @@ def flag_page(path: Path, message: str | None) -> bool:
 
 
 def stale_tables(run: Run) -> list[str]:
-    return [f"{r.name} ({r.status})" for r in run.status() if r.status != "fresh"]
+    """The tables of a page that are not fresh: the run's own, and those of its further seeds once computed
+    (before, the page says they have not been computed and shows none of their numbers)."""
+    tables = [f"{r.name} ({r.status})" for r in run.status() if r.status != "fresh"]
+    fresh = run.fresh()
+    if fresh is not None and fresh.index_path.exists():
+        tables += [f"{r.name} on the further seeds ({r.status})" for r in fresh.status() if r.status != "fresh"]
+    return tables
 
 
 def flag_stale_pages(results_dir: str | Path = "results", root: Path = ROOT) -> dict[str, list[str]]:

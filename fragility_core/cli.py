@@ -4,6 +4,7 @@
     fragility compute ch05 --executor dask --local-workers 2   # seed shards on Dask workers (same tables)
     fragility run ch01 --profile paper                     # compute, then execute its page (papermill)
     fragility status [ch03]                                # each stage: fresh / stale / damaged / missing
+    fragility compute ch01 --seeds $(seq 500 529)          # the further seeds a single-seed page places its numbers among
     fragility book                                         # flag stale pages, build the site (-W)
 """
 from __future__ import annotations
@@ -103,6 +104,8 @@ def cmd_run(args) -> int:
 
 def cmd_status(args) -> int:
     runs = _runs(args.chapters or ["all"], args)
+    further = [run.fresh() for run in runs if run.published_seeds and run.fresh() is not None]
+    runs += [f for f in further if f.index_path.exists()]   # a page's further seeds, once computed
     statuses = [(run, run.status()) for run in runs]
     width = max((len(r.name) for _, records in statuses for r in records), default=10)
     not_fresh = 0

@@ -119,6 +119,14 @@ class Run:
         a CPU) on the published seeds: the only run whose page goes into the book."""
         return self.profile == self.chapter.profiles[0] and self.published_seeds
 
+    def fresh(self) -> "Run | None":
+        """The same chapter and profile on the chapter's further seeds (its page places the published numbers
+        among them); ``None`` for a chapter that has none."""
+        if not self.chapter.fresh_seeds:
+            return None
+        return Run(self.chapter, self.profile, tuple(self.chapter.fresh_seeds), self.device, self.results_dir,
+                   self.max_members)
+
     @property
     def config(self) -> Any:
         return self.chapter.protocol(self.profile, self.seeds)

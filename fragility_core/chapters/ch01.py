@@ -5,7 +5,7 @@ from functools import partial
 
 import pandas as pd
 
-from fragility_core.chapters.base import Chapter
+from fragility_core.chapters.base import FRESH_SEEDS, Chapter, single_seed_protocol
 from fragility_core.profiles import PROFILES
 from fragility_core.science.protocol import Protocol
 from fragility_core.science.stages import Stages
@@ -25,10 +25,6 @@ TABLE1_COLUMNS = {
     "sparsity (all parameters)": "Sparsity (%)",
 }
 CLIFF_METRIC = "standard"  # Ch1 does not name the metric of its cliff; it reports clean/standard/noisy accuracies
-
-
-def protocol(profile: str, seeds) -> Protocol:
-    return Protocol.for_profile(profile, seeds=seeds)
 
 
 def battery_table(st: Stages) -> pd.DataFrame:
@@ -107,6 +103,6 @@ CHAPTER = Chapter(
              'half of the removed connections back on at random and fine-tuning restores both, which the chapter '
              'reads as a model of how lost synapses could make a brain fragile and how regrown ones could repair '
              'it.'),
-    default_seeds=(42,), profiles=tuple(PROFILES),
-    protocol=protocol, compute=compute, reproduced=reproduced, claims=claims,
+    default_seeds=(42,), fresh_seeds=FRESH_SEEDS, profiles=tuple(PROFILES),
+    protocol=single_seed_protocol, compute=compute, reproduced=reproduced, claims=claims,
 )

@@ -7,7 +7,7 @@ from dataclasses import asdict, replace
 
 import pandas as pd
 
-from fragility_core.chapters.base import Chapter
+from fragility_core.chapters.base import FRESH_SEEDS, Chapter, single_seed_protocol
 from fragility_core.profiles import PROFILES
 from fragility_core.compare.claims import Claim, claims_table
 from fragility_core.models.mlp import EnsembleMLP
@@ -33,10 +33,6 @@ def _snapshots(make_members) -> EnsembleMLP:
     snaps: list[EnsembleMLP] = []
     make_members(lambda net: snaps.append(net.clone()))
     return EnsembleMLP.concat(snaps)
-
-
-def protocol(profile: str, seeds) -> Protocol:
-    return Protocol.for_profile(profile, seeds=seeds)
 
 
 def checkpoints(p: Protocol) -> tuple[int, ...]:
@@ -69,7 +65,7 @@ def consolidation_table(store: ResultStore, st: Stages) -> pd.DataFrame:
     net = store.model("ch03-consolidation", consolidation_config(st), partial(consolidation_net, st), EnsembleMLP)
     labels = [e for e in checkpoints(p) for _ in p.seeds]
     published_labels = [e for e in CONSOLIDATION_EPOCHS for _ in p.seeds]
-    df = battery_with_relapse(net, st.task, p.relapse_fraction)
+    df = battery_with_relapse(net, st.task.tile_members(len(checkpoints(p))), p.relapse_fraction)
     df.insert(0, "epochs", df["member"].map(dict(enumerate(labels))))
     df.insert(0, "checkpoint", df["member"].map(dict(enumerate(published_labels))))
     return df
@@ -275,6 +271,6 @@ CHAPTER = Chapter(
              'large regrowth or several smaller rounds, each followed by short fine-tuning, leaves the sturdier '
              'network.'),
     doi='10.5281/zenodo.18246390',
-    default_seeds=(42,), profiles=tuple(PROFILES),
-    protocol=protocol, compute=compute, reproduced=reproduced, claims=claims,
+    default_seeds=(42,), fresh_seeds=FRESH_SEEDS, profiles=tuple(PROFILES),
+    protocol=single_seed_protocol, compute=compute, reproduced=reproduced, claims=claims,
 )

@@ -471,8 +471,12 @@ def claims_view(claims: pd.DataFrame, *, chapter_links: dict | None = None) -> s
     """The claims we check, their evidence and coloured verdicts, fitted to the page (no index column).
     ``chapter_links``: chapter number -> page address, for a ``chapter`` column (the scorecard)."""
     with_chapter = "chapter" in claims.columns
-    heads = (["Chapter"] if with_chapter else []) + ["Claim", "The volume says", "Our evidence", "Verdict"]
+    with_seeds = "fresh seeds" in claims.columns   # the scorecard: the share of fresh seeds holding, where known
+    heads = (["Chapter"] if with_chapter else []) + ["Claim", "The volume says", "Our evidence", "Verdict"] + \
+        (["Fresh seeds holding"] if with_seeds else [])
     widths = ([8] if with_chapter else []) + [7, 42 if with_chapter else 45, 31 if with_chapter else 36, 12]
+    if with_seeds:
+        widths = ([7] if with_chapter else []) + [7, 36, 28, 11, 11]
     out = _table_open(heads, widths)
     for _, r in claims.iterrows():
         cells = []
@@ -484,6 +488,8 @@ def claims_view(claims: pd.DataFrame, *, chapter_links: dict | None = None) -> s
                   f'<td class="fb-t">{_esc(r["our evidence"])}</td>',
                   f'<td class="fb-t" style="background:{CLAIM_COLOURS.get(r["verdict"], "")}">'
                   f'{_esc(r["verdict"])}</td>']
+        if with_seeds:
+            cells.append(f'<td class="fb-t">{_esc(r["fresh seeds"])}</td>')
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table></div>")
     return "".join(out)
@@ -607,6 +613,160 @@ def claims_on_seeds_view(on_seeds: pd.DataFrame, claims: pd.DataFrame) -> str:
                  f'<td class="fb-t" style="background:{CLAIM_COLOURS.get(verdict, "")}">{_esc(verdict)}</td>',
                  f'<td class="fb-t">{int(r["seeds holding"])} of {int(r["seeds"])} ({r["share (%)"]:.0f} %)</td>',
                  f'<td class="fb-t">{_esc(r["95 % interval"])}</td>', f'<td class="fb-t">{_esc(r["robustness"])}</td>']
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table></div>")
+    return "".join(out)
+
+
+def seed_summary(spread: pd.DataFrame, on_seeds: pd.DataFrame, claims: pd.DataFrame) -> str:
+    """What the fresh seeds say, in sentences: how many published numbers lie within our seed spread (and how
+    many of the published-seed deviations among them), and each claim whose published-seed verdict a fresh seed
+    would not be expected to repeat."""
+    spreading = spread[spread["spread verdict"] != "no seed spread"]
+    within = spreading["spread verdict"] == "within our seed spread"
+    deviates = spreading["verdict (published seed)"] == "deviates"
+    out = [f"Of the {len(spreading)} published numbers that vary from seed to seed, {int(within.sum())} lie within "
+           f"our seed spread and {int((~within).sum())} outside it. Of the {int(deviates.sum())} that deviate from "
+           f"our published-seed value, {int((within & deviates).sum())} lie within our seed spread: a fresh network "
+           "of the same protocol lands as far from ours as the volume's does"
+           + ("." if (within & deviates).sum() else " (none here).")]
+    published = claims.set_index("claim")["verdict"]
+    for _, r in on_seeds.iterrows():
+        holds = published.get(r["claim"]) == "holds"
+        share = r["share (%)"]
+        if holds and share < 50:
+            out.append(f"{r['claim']} holds on the published seed but in only {int(r['seeds holding'])} of "
+                       f"{int(r['seeds'])} fresh seeds: as a finding about this protocol it is fragile, and the "
+                       "published seed's verdict is the exception.")
+        elif not holds and share >= 50:
+            out.append(f"{r['claim']} does not hold on the published seed, yet holds in {int(r['seeds holding'])} of "
+                       f"{int(r['seeds'])} fresh seeds: our published seed is the exception.")
+        elif holds and share < 90:
+            out.append(f"{r['claim']} holds on the published seed and in {int(r['seeds holding'])} of "
+                       f"{int(r['seeds'])} fresh seeds: seed-dependent, not a property of every network.")
+    robust = on_seeds["share (%)"] >= 90
+    never = on_seeds["share (%)"] == 0
+    if robust.any():
+        out.append(f"Robust (at least 90 % of fresh seeds): {', '.join(on_seeds.loc[robust, 'claim'])}.")
+    if never.any():
+        out.append(f"Holding in no fresh seed: {', '.join(on_seeds.loc[never, 'claim'])}.")
+    return "".join(f"<p>{_esc(s)}</p>" for s in out)
+
+
+def fresh_seeds_section(run, comparison: pd.DataFrame, claims: pd.DataFrame):
+    """The chapter on its further seeds (read, never computed here): the seed-spread table, the claims seed by
+    seed and a summary in words, with a red box if any of those tables is not what the current code computes.
+    Returns ``(html, spread, claims on seeds)``; the tables are ``None`` when the seeds have not been computed."""
+    from fragility_core.compare import seeds
+    from fragility_core.store import MissingStage
+
+    fresh = run.fresh()
+    listed = (f"$(seq {fresh.seeds[0]} {fresh.seeds[-1]})" if fresh.seeds == tuple(range(fresh.seeds[0],
+              fresh.seeds[-1] + 1)) else " ".join(map(str, fresh.seeds)))
+    command = f"<code>fragility compute {run.chapter.key} --profile {run.profile} --seeds {listed}</code>"
+    try:
+        tables, records = fresh.load()
+    except MissingStage:
+        if not fresh.index_path.exists():
+            return (f"<p>The {len(fresh.seeds)} further seeds have not been computed at the {_esc(run.profile)} "
+                    f"profile ({command}).</p>", None, None)
+        tables, records = None, fresh.status()   # computed once, but a table is damaged or gone: nothing shown
+    out = ""
+    stale = [f"{r.name} ({r.status})" for r in records if r.status != "fresh"]
+    if stale:
+        out += ('<div class="admonition danger"><p class="admonition-title">STALE — these numbers are not what the '
+                'current code computes</p><p>The further seeds\' tables ' + ", ".join(_esc(s) for s in stale) +
+                " are not what the current code computes" + (
+                    "; every number in this section is out of date" if tables is not None else
+                    ", so this section shows none of their numbers") +
+                f" until they are computed again ({command}).</p></div>")
+    if tables is None:
+        return out, None, None
+    spread = seeds.seed_spread(seeds.per_seed(run.chapter.reproduced, tables), comparison)
+    on_seeds = seeds.claims_on_seeds(run.chapter.claims, tables)
+    out += (seed_summary(spread, on_seeds, claims) + seed_spread_view(spread)
+            + claims_on_seeds_view(on_seeds, claims))
+    return out, spread, on_seeds
+
+
+def spread_card_view(counts: dict[int, dict[str, int]], links: dict[int, str], titles: dict[int, str]) -> str:
+    """The scorecard's second verdict, per single-seed chapter: its published numbers against our seed spread
+    and its claims on fresh seeds (:func:`~fragility_core.compare.seeds.spread_counts`)."""
+    heads = ["Chapter", "Numbers placed", "Within our seed spread", "Outside it", "No seed spread",
+             "Deviating (published seed) but within spread", "Claims on fresh seeds", "Robust (≥ 90 %)",
+             "Seed-dependent (50–90 %)", "Fragile (&lt; 50 %)"]
+    widths = [20, 8, 9, 8, 8, 11, 8, 9, 10, 9]
+    out = _table_open(heads, widths)
+    for number, c in counts.items():
+        cells = [f'<a href="{_esc(links[number])}">{number}. {_esc(titles[number])}</a>', c["placed"], c["within"],
+                 c["outside"], c["no spread"], f'{c["deviates within"]} of {c["deviates"]}', c["claims"],
+                 c["robust"], c["seed-dependent"], c["fragile"]]
+        out.append("<tr>" + "".join(f'<td class="fb-t">{x}</td>' for x in cells) + "</tr>")
+    total = {k: sum(c[k] for c in counts.values()) for k in next(iter(counts.values()))} if counts else None
+    if total:
+        cells = ["<b>All</b>", total["placed"], total["within"], total["outside"], total["no spread"],
+                 f'{total["deviates within"]} of {total["deviates"]}', total["claims"], total["robust"],
+                 total["seed-dependent"], total["fragile"]]
+        out.append("<tr>" + "".join(f'<td class="fb-t"><b>{x}</b></td>' for x in cells) + "</tr>")
+    out.append("</tbody></table></div>")
+    return "".join(out)
+
+
+def spread_headline(counts: dict[int, dict[str, int]]) -> str:
+    """The second verdict's counts in one sentence."""
+    t = {k: sum(c[k] for c in counts.values()) for k in next(iter(counts.values()))}
+    return (f"Placed among our 30 fresh seeds, {t['within']} of the {t['placed'] - t['no spread']} published "
+            f"single-seed numbers that vary by seed lie within our seed spread and {t['outside']} outside it; "
+            f"{t['deviates within']} of the {t['deviates']} that deviate from our published-seed value are within "
+            f"it. Of {t['claims']} claims evaluated seed by seed, {t['robust']} hold in at least 90 % of fresh seeds, "
+            f"{t['seed-dependent']} in 50–90 % and {t['fragile']} in fewer than half.")
+
+
+def readings_view(comparisons: dict[str, pd.DataFrame], rows: list[str] | None = None) -> str:
+    """Published numbers beside ours under each reading (one :func:`~fragility_core.compare.published.compare`
+    table per reading, the chosen one first), each cell coloured by its verdict; only the published keys whose
+    value differs between readings (or of the rows named in ``rows``), and a count of verdicts per reading."""
+    from fragility_core.compare.published import VERDICT_COLOURS, VERDICTS
+
+    names = list(comparisons)
+    key = ["table", "row", "column"]
+    merged = None
+    for i, name in enumerate(names):
+        c = comparisons[name][[*key, "published", "ours", "verdict"]].rename(
+            columns={"ours": f"ours{i}", "verdict": f"verdict{i}"})
+        merged = c if merged is None else merged.merge(c.drop(columns="published"), on=key)
+    values = merged[[f"ours{i}" for i in range(len(names))]].round(6)
+    differs = values.nunique(axis=1, dropna=False) > 1
+    shown = merged[differs | merged["row"].isin(rows or [])]
+    heads = ["Quantity", "Published"] + [_esc(n) for n in names]
+    width = (100 - 36) // len(names)
+    out = _table_open(heads, [26, 10] + [width] * len(names))
+    for _, r in shown.iterrows():
+        quantity = f"{r['row']}: {r['column']}" + (f" ({r['table']})" if r["table"] else "")
+        cells = [f'<td class="fb-t">{_esc(quantity)}</td>', f'<td class="fb-t">{_esc(r["published"])}</td>']
+        cells += [f'<td class="fb-t" style="background:{VERDICT_COLOURS.get(r[f"verdict{i}"], "")}">'
+                  f'{r[f"ours{i}"]:.1f} ({_esc(r[f"verdict{i}"])})</td>' for i in range(len(names))]
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    counts = ['<td class="fb-t"><b>All published numbers</b></td>', '<td class="fb-t"></td>']
+    for i in range(len(names)):
+        n = merged[f"verdict{i}"].value_counts()
+        counts.append('<td class="fb-t">' + ", ".join(f"{int(n.get(v, 0))} {v}" for v in VERDICTS
+                                                      if v != "not reproduced") + "</td>")
+    out.append("<tr>" + "".join(counts) + "</tr></tbody></table></div>")
+    return "".join(out)
+
+
+def claims_under_readings_view(df: pd.DataFrame) -> str:
+    """Every claim's verdict under each reading, coloured; a claim some reading changes is marked."""
+    readings = [c for c in df.columns if c not in ("claim", "changes")]
+    heads = ["Claim"] + [_esc(r) for r in readings] + ["Changes with the reading"]
+    width = (100 - 20) // len(readings)
+    out = _table_open(heads, [8] + [width] * len(readings) + [12])
+    for _, r in df.iterrows():
+        cells = [f'<td class="fb-t">{_esc(r["claim"])}</td>']
+        cells += [f'<td class="fb-t" style="background:{CLAIM_COLOURS.get(r[x], "")}">{_esc(r[x])}</td>'
+                  for x in readings]
+        cells.append(f'<td class="fb-t">{"<b>yes</b>" if r["changes"] else "no"}</td>')
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table></div>")
     return "".join(out)

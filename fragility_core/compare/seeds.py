@@ -121,3 +121,25 @@ def robustness(share: float) -> str:
     if share >= 50:
         return "seed-dependent: holds in 50–90 % of fresh seeds"
     return "fragile: holds in fewer than half of fresh seeds"
+
+
+def spread_counts(spread: pd.DataFrame | None, on_seeds: pd.DataFrame | None) -> dict[str, int]:
+    """One chapter's counts for the scorecard: published numbers by spread verdict (and the published-seed
+    deviations among those within our seed spread), claims by robustness band."""
+    counts = dict.fromkeys(SPREAD_COUNTS, 0)
+    if spread is not None and len(spread):
+        verdict = spread["spread verdict"]
+        counts.update({"placed": len(spread), "within": int((verdict == SPREAD[0]).sum()),
+                       "outside": int((verdict == SPREAD[1]).sum()), "no spread": int((verdict == SPREAD[2]).sum()),
+                       "deviates": int((spread["verdict (published seed)"] == "deviates").sum()),
+                       "deviates within": int(((verdict == SPREAD[0])
+                                               & (spread["verdict (published seed)"] == "deviates")).sum())})
+    if on_seeds is not None and len(on_seeds):
+        share = on_seeds["share (%)"]
+        counts.update({"claims": len(on_seeds), "robust": int((share >= 90).sum()),
+                       "seed-dependent": int(((share >= 50) & (share < 90)).sum()), "fragile": int((share < 50).sum())})
+    return counts
+
+
+SPREAD_COUNTS = ("placed", "within", "outside", "no spread", "deviates", "deviates within",
+                 "claims", "robust", "seed-dependent", "fragile")

@@ -68,6 +68,14 @@ class BlobTask:
             raise ValueError(f"split must be 'train', 'standard' or 'clean', got {name!r}")
         return getattr(self, name)
 
+    def tile_members(self, times: int) -> "BlobTask":
+        """The task of an ensemble that holds ``times`` blocks of these members (chapter 3's checkpoint
+        snapshots, ordered block by block): per-member splits repeated block by block; shared data unchanged."""
+        if self.train.x.dim() == 2:
+            return self
+        tile = lambda s: Split(s.x.repeat(times, 1, 1), s.y.repeat(times, 1))  # noqa: E731
+        return replace(self, train=tile(self.train), standard=tile(self.standard), clean=tile(self.clean))
+
     @classmethod
     def per_member(cls, specs: "list[TaskSpec]") -> "BlobTask":
         """One data set per ensemble member (chapter 6: every seed regenerates all its data).
