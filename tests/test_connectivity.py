@@ -1,8 +1,9 @@
+import pandas as pd
 import pytest
 import torch
 
-from fragility_core.science.connectivity import (accumulate_gradient, mark_scars, nonzero_parameters, prune_magnitude,
-                                         regrow, regrowable, sparsity)
+from fragility_core.science.connectivity import (accumulate_gradient, mark_scars, nonzero_parameters, prune_in_scope,
+                                         prune_magnitude, regrow, regrowable, sparsity)
 from fragility_core.models.mlp import EnsembleMLP
 
 KEPT_AT_95 = [52, 13_108, 6_554, 52]  # 5 % of 1,024 / 262,144 / 131,072 / 1,024 weights, floor rule
@@ -92,3 +93,48 @@ def test_regrowth_rejects_bad_input():
         regrow(net, 0.5, by="gradient")
     with pytest.raises(ValueError, match="fraction"):
         prune_magnitude(net, -0.1)
+
+
+# --- A5's alternative pruning scopes (chapter 2's cliff investigation) -----------------------------------
+def test_per_layer_scope_is_exactly_the_developmental_prune():
+    a, b = EnsembleMLP([42, 43]), EnsembleMLP([42, 43])
+    prune_magnitude(a, 0.95)
+    prune_in_scope(b, 0.95, "per layer")
+    assert all(torch.equal(a.active(k), b.active(k)) and torch.equal(wa, wb)
+               for k, (wa, wb) in enumerate(zip(a.weights, b.weights)))
+
+
+def test_global_scope_shares_one_threshold_across_all_matrices():
+    net = EnsembleMLP([7, 8])
+    before = [w.detach().clone() for w in net.weights]
+    prune_in_scope(net, 0.95, "global")
+    total = sum(w[0].numel() for w in before)
+    for m in range(2):
+        kept = torch.cat([net.active(k)[m].flatten() for k in range(4)])
+        magnitude = torch.cat([w[m].abs().flatten() for w in before])
+        assert int(kept.sum()) == total - (total * 19) // 20      # floor(0.95 · all weights) removed
+        assert magnitude[~kept].max() <= magnitude[kept].min()     # one threshold, not one per matrix
+    per_layer = [int(net.active(k)[0].sum()) for k in range(4)]
+    assert per_layer != KEPT_AT_95   # the small input and output matrices keep more than 5 %
+    assert all(torch.equal(w == 0, ~net.active(k)) for k, w in enumerate(net.weights))
+
+
+def test_output_spared_scope_prunes_every_hidden_matrix_and_never_the_output():
+    net = EnsembleMLP([3])
+    prune_in_scope(net, 0.95, "output spared")
+    assert [int(net.active(k).sum()) for k in range(3)] == KEPT_AT_95[:3]
+    assert bool(net.active(3).all()) and int((net.weights[3] != 0).sum()) == net.weights[3].numel()
+    with pytest.raises(ValueError, match="scope"):
+        prune_in_scope(net, 0.95, "per neuron")
+
+
+def test_scope_sweep_per_layer_equals_the_sweep(small_task):
+    from fragility_core.science.sweep import scope_sweep, sparsity_sweep
+
+    net = EnsembleMLP([5])
+    levels = (0.5, 0.95)
+    plain = sparsity_sweep(net, small_task, levels)
+    scoped = scope_sweep(net, small_task, levels, ["per layer", "global"])
+    same = scoped[scoped.scope == "per layer"].drop(columns="scope").reset_index(drop=True)
+    pd.testing.assert_frame_equal(same[plain.columns], plain)
+    assert set(scoped.scope) == {"per layer", "global"}

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from fragility_core.chapters.base import Chapter
+from fragility_core.chapters.base import FRESH_SEEDS, PUBLISHED_SEED, Chapter, single_seed_protocol
 from fragility_core.profiles import PROFILES
 from fragility_core.science.protocol import Protocol
 from fragility_core.science.stages import Stages
 from fragility_core.store import ResultStore
 from fragility_core.science.stages import regrowth_battery
-from fragility_core.science.stress import COMBINED, INPUT_1, INPUT_2, internal, stress_battery
+from fragility_core.science.stress import BATTERY, COMBINED, INPUT_1, INPUT_2, internal, stress_battery
 from fragility_core.compare.claims import Claim, claims_table
-from fragility_core.science.sweep import locate_cliff
+from fragility_core.science.sweep import locate_cliff, scope_sweep
 from fragility_core.science.stages import sweep_stage
 from fragility_core.compare.tables import pick, summarise
 
@@ -31,13 +31,24 @@ HIGH_INTERNAL = internal(1.0).name  # "high" internal noise is σ = 1.0 in the M
 STRESSED = [INPUT_1.name, INPUT_2.name, *(internal(s).name for s in (0.3, 0.5, 1.0, 1.5)), COMBINED.name]
 
 
-def protocol(profile: str, seeds) -> Protocol:
-    return Protocol.for_profile(profile, seeds=seeds)
+SCOPE_READINGS = ("global", "output spared")   # the cliff investigation: A5's alternatives beside "per layer"
+
+
+def scope_stage(store: ResultStore, st: Stages) -> pd.DataFrame:
+    """The sweep of the same baseline under A5's alternative pruning scopes (the cliff investigation)."""
+    levels = st.protocol.sweep_levels
+    cfg = {"parent": st.baseline_config(), "levels": levels, "scopes": SCOPE_READINGS, "conditions": BATTERY}
+    return store.table("ch02-prune-scopes", cfg, lambda: scope_sweep(st.baseline(), st.task, levels, SCOPE_READINGS))
 
 
 def compute(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
+    """The chapter's tables; on the published seed also the cliff investigation's (the page's further seeds
+    place the published numbers, they are not investigated one by one)."""
     st = Stages(store, protocol, progress=progress)
-    return {"battery": regrowth_battery(store, st), "sweep": sweep_stage(store, st)}
+    tables = {"battery": regrowth_battery(store, st), "sweep": sweep_stage(store, st)}
+    if protocol.seeds == PUBLISHED_SEED:
+        tables["prune_scopes"] = scope_stage(store, st)
+    return tables
 
 
 def sweep_summary(sweep: pd.DataFrame) -> dict[str, float]:
@@ -50,6 +61,42 @@ def sweep_summary(sweep: pd.DataFrame) -> dict[str, float]:
         "drop_90_to_95": float(curve.loc[90.0] - curve.loc[95.0]),
         "max_beyond_95": float(curve[curve.index > 95.0 + 1e-9].max()),
     }
+
+
+SWEEP_CLAIMS = {   # the claims that depend on how the network is pruned: id -> (what, test on sweep_summary + pruned)
+    "C2.3": ("pruned (95 %) combined below 35 %", lambda s: s["pruned_combined"] < 35.0),
+    "C2.6a": ("above 96 % up to 90 %", lambda s: s["min_up_to_90"] > 96.0),
+    "C2.6b": ("falls > 40 pt from 90 % to 93 %", lambda s: s["drop_90_to_93"] > 40.0),
+    "C2.6c": ("at most 31 % beyond 95 %", lambda s: s["max_beyond_95"] <= 31.0),
+}
+
+
+def cliff_readings(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The cliff investigation: the combined-stress sweep of the same baseline under each reading of which
+    weights share a pruning threshold (A5: per layer; global; per layer with the output matrix spared), the
+    quantities the chapter states about it and the verdict of every claim that depends on pruning."""
+    sweeps = {"per layer": results["sweep"],
+              **{scope: g for scope, g in results["prune_scopes"].groupby("scope", sort=False)}}
+    rows = []
+    for scope, sweep in sweeps.items():
+        curve = sweep[sweep.metric == COMBINED.name].groupby("prune_level")["value"].mean()
+        s = {**sweep_summary(sweep), "pruned_combined": float(curve.loc[95.0])}
+        rows.append({"reading": scope, "combined at 90 %": float(curve.loc[90.0]),
+                     "combined at 93 %": float(curve.loc[93.0]), "combined at 95 % (the pruned network)":
+                     s["pruned_combined"], "lowest up to 90 %": s["min_up_to_90"],
+                     "fall 90 → 93 % (pt)": s["drop_90_to_93"], "highest beyond 95 %": s["max_beyond_95"],
+                     "half-way cliff (% pruned)": s["cliff_level"],
+                     **{claim: "holds" if test(s) else "does not hold" for claim, (_, test) in SWEEP_CLAIMS.items()}})
+    return pd.DataFrame(rows)
+
+
+def cliff_by_metric(sweep: pd.DataFrame, metrics=("standard", INPUT_1.name, internal(0.5).name,
+                                                   internal(1.0).name, COMBINED.name)) -> pd.DataFrame:
+    """Per evaluation condition of one sweep: its value at 90 % and 93 % pruned and the fall between them (which
+    condition, if any, shows the chapter's > 40 pt collapse)."""
+    curve = sweep.groupby(["metric", "prune_level"])["value"].mean()
+    return pd.DataFrame([{"condition": m, "at 90 %": float(curve.loc[(m, 90.0)]), "at 93 %": float(curve.loc[(m, 93.0)]),
+                          "fall (pt)": float(curve.loc[(m, 90.0)] - curve.loc[(m, 93.0)])} for m in metrics])
 
 
 def reproduced(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -145,6 +192,6 @@ CHAPTER = Chapter(
              'shows that robustness does not fade gradually but collapses past a threshold sparsity. Regrowth '
              'guided by accumulated gradients is compared with random regrowth as the repair step.'),
     doi='10.5281/zenodo.18214082',
-    default_seeds=(42,), profiles=tuple(PROFILES),
-    protocol=protocol, compute=compute, reproduced=reproduced, claims=claims,
+    default_seeds=(42,), fresh_seeds=FRESH_SEEDS, profiles=tuple(PROFILES),
+    protocol=single_seed_protocol, compute=compute, reproduced=reproduced, claims=claims,
 )

@@ -52,6 +52,38 @@ def prune_magnitude(net: EnsembleMLP, fraction: float) -> list[torch.Tensor]:
     return removed
 
 
+PRUNE_SCOPES = ("per layer", "global", "output spared")   # A5 and its two alternative readings
+
+
+def scope_groups(n_layers: int, scope: str) -> list[list[int]]:
+    """The weight matrices that share one magnitude threshold under ``scope``: each on its own (``per layer``,
+    A5), all together (``global``), or each of the hidden ones on its own with the output matrix never pruned
+    (``output spared``)."""
+    check_choice("scope", scope, PRUNE_SCOPES)
+    return {"per layer": [[k] for k in range(n_layers)], "global": [list(range(n_layers))],
+            "output spared": [[k] for k in range(n_layers - 1)]}[scope]
+
+
+@torch.no_grad()
+def prune_in_scope(net: EnsembleMLP, fraction: float, scope: str) -> None:
+    """Remove the smallest-|w| ``floor(fraction · n_active)`` weights of every group of ``scope`` (one threshold
+    per group, per member). ``per layer`` is exactly :func:`prune_magnitude`; the others are the alternative
+    readings of A5 that chapter 2's cliff investigation compares."""
+    check_fraction("fraction", fraction)
+    for group in scope_groups(len(net.weights), scope):
+        actives = [net.active(k) for k in group]
+        score = torch.cat([torch.where(a, net.weights[k].abs(), torch.full_like(net.weights[k], math.inf)).flatten(1)
+                           for k, a in zip(group, actives)], dim=1)
+        n_active = torch.cat([a.flatten(1) for a in actives], dim=1).sum(1)
+        cut = _select_lowest(score, _count(fraction, n_active))
+        start = 0
+        for a in actives:
+            size = a[0].numel()
+            a &= ~(cut[:, start:start + size].reshape(a.shape) & a)
+            start += size
+    net.apply_masks()
+
+
 @torch.no_grad()
 def mark_scars(net: EnsembleMLP, sites: Sequence[torch.Tensor]) -> None:
     """Make ``sites`` (one bool mask per layer) permanent scars: inactive now, never regrown."""

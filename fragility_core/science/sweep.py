@@ -5,7 +5,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from fragility_core.science.connectivity import prune_magnitude
+from fragility_core.science.connectivity import prune_in_scope, prune_magnitude
 from fragility_core.science.data import BlobTask
 from fragility_core.models.mlp import EnsembleMLP
 from fragility_core.science.stress import BATTERY, StressCondition, stress_battery
@@ -20,6 +20,20 @@ def sparsity_sweep(baseline: EnsembleMLP, task: BlobTask, levels: Sequence[float
         net = baseline.clone()
         prune_magnitude(net, level)
         parts.append(stress_battery(net, task, conditions, prune_level=100 * level))
+    return pd.concat(parts, ignore_index=True)
+
+
+def scope_sweep(baseline: EnsembleMLP, task: BlobTask, levels: Sequence[float], scopes: Sequence[str],
+                conditions: Iterable[StressCondition] = BATTERY) -> pd.DataFrame:
+    """:func:`sparsity_sweep` under other readings of which weights share a pruning threshold (A5), one
+    ``scope`` column per reading (:func:`~fragility_core.science.connectivity.prune_in_scope`)."""
+    conditions = tuple(conditions)
+    parts = []
+    for scope in scopes:
+        for level in levels:
+            net = baseline.clone()
+            prune_in_scope(net, level, scope)
+            parts.append(stress_battery(net, task, conditions, scope=scope, prune_level=100 * level))
     return pd.concat(parts, ignore_index=True)
 
 
