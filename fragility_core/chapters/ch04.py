@@ -5,7 +5,7 @@ from functools import partial
 
 import pandas as pd
 
-from fragility_core.chapters.base import Chapter
+from fragility_core.chapters.base import FRESH_SEEDS, PUBLISHED_SEED, Chapter, single_seed_protocol
 from fragility_core.profiles import PROFILES
 from fragility_core.compare.claims import Claim, claims_table
 from fragility_core.science.protocol import Protocol
@@ -15,6 +15,7 @@ from fragility_core.store import ResultStore
 from fragility_core.science.stress import BATTERY, COMBINED, EXTREME, evaluate, internal
 from fragility_core.compare.tables import pick, summarise
 from fragility_core.science.acute import arm_networks
+from fragility_core.science.readings import READINGS, alternative_arms
 
 ARMS = {"untreated": "Untreated (pruned)", "ketamine": "Ketamine-like", "ssri": "SSRI-like",
         "neurosteroid": "Neurosteroid-like (on)", "neurosteroid-off": "Neurosteroid-like (off)"}
@@ -24,10 +25,6 @@ TABLE1 = {"sparsity (weights only)": "Sparsity (%)", "clean": "Clean (%)", "stan
 TABLE2 = {0.0: "No Noise", 0.5: "Moderate (σ=0.5)", 1.0: "High (σ=1.0)", 1.5: "Severe (σ=1.5)",
           2.5: "Extreme (σ=2.5)"}
 CURVE_SIGMAS = tuple(round(0.1 * i, 1) for i in range(26))  # the noise-resilience figure, σ 0–2.5
-
-
-def protocol(profile: str, seeds) -> Protocol:
-    return Protocol.for_profile(profile, seeds=seeds)
 
 
 def arms_table(st: Stages) -> pd.DataFrame:
@@ -46,17 +43,51 @@ def noise_curve_table(st: Stages) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def readings_table(st: Stages) -> pd.DataFrame:
+    """The arms that A10's and A11's alternative readings change, evaluated under them (the investigation)."""
+    return pd.concat([battery_with_relapse(make(), st.task, st.protocol.relapse_fraction, reading=reading, arm=arm)
+                      for reading in READINGS for arm, make in alternative_arms(st, reading).items()],
+                     ignore_index=True)
+
+
 def compute(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
+    """The chapter's tables; on the published seed also the investigation's alternative readings."""
     st = Stages(store, protocol, progress=progress)
     p = protocol
     cfg = {"dense": st.baseline_config(), "untreated": st.pruned_config(),
            **{a: st.treated_config(t) for a, t in (("ketamine", p.ketamine), ("ssri", p.ssri),
                                                     ("neurosteroid", p.neurosteroid))},
            "relapse": p.relapse_fraction, "drug_off": "gain 1, damping 1, ReLU restored", "conditions": BATTERY}
-    return {
+    tables = {
         "arms": store.table("ch04-arms", cfg, partial(arms_table, st)),
         "noise_curve": store.table("ch04-noise-curve", {**cfg, "sigmas": CURVE_SIGMAS}, partial(noise_curve_table, st)),
     }
+    if protocol.seeds == PUBLISHED_SEED:
+        tables["readings"] = store.table("ch04-readings", {**cfg, "readings": READINGS}, partial(readings_table, st))
+    return tables
+
+
+CHOSEN = "as chosen (A10: noise before damping; A11: drug off restores ReLU)"
+
+
+def under_readings(results: dict[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
+    """The chapter's tables under each reading: the chosen ones, then each alternative replacing the arms it
+    changes."""
+    out = {CHOSEN: results}
+    arms = results["arms"]
+    for reading, alt in results["readings"].groupby("reading", sort=False):
+        replaced = pd.concat([arms[~arms["arm"].isin(alt["arm"].unique())], alt.drop(columns="reading")],
+                             ignore_index=True)
+        out[f"{reading}: {READINGS[reading]}"] = {**results, "arms": replaced}
+    return out
+
+
+def claims_under_readings(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every claim's verdict under each reading (one column per reading) and whether any reading changes it."""
+    verdicts = {name: claims(r).set_index("claim")["verdict"] for name, r in under_readings(results).items()}
+    df = pd.DataFrame(verdicts)
+    df["changes"] = df.nunique(axis=1) > 1
+    return df.reset_index()
 
 
 def reproduced(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -129,6 +160,6 @@ CHAPTER = Chapter(
              'resilience across internal-noise levels, and on how much they lose when a further share of weights '
              'is pruned away.'),
     doi='10.5281/zenodo.18290014',
-    default_seeds=(42,), profiles=tuple(PROFILES),
-    protocol=protocol, compute=compute, reproduced=reproduced, claims=claims,
+    default_seeds=(42,), fresh_seeds=FRESH_SEEDS, profiles=tuple(PROFILES),
+    protocol=single_seed_protocol, compute=compute, reproduced=reproduced, claims=claims,
 )
