@@ -593,7 +593,8 @@ def seed_spread_view(spread: pd.DataFrame) -> str:
         num = lambda x: f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"  # noqa: E731
         ours = f"{num(r['ours (published seed)'])} ({r['verdict (published seed)']})"
         fresh = f"{num(r['median (fresh seeds)'])} [{num(r['p5'])}–{num(r['p95'])}]"
-        cells = [_esc(quantity), _esc(r["published"]), _esc(ours), _esc(fresh), f"{r['published percentile']:.0f}"]
+        percentile = "—" if r["spread verdict"] == "no seed spread" else f"{r['published percentile']:.0f}"
+        cells = [_esc(quantity), _esc(r["published"]), _esc(ours), _esc(fresh), percentile]
         out.append("<tr>" + "".join(f'<td class="fb-t">{c}</td>' for c in cells)
                    + f'<td class="fb-t" style="background:{SPREAD_COLOURS.get(r["spread verdict"], "")}">'
                    f'{_esc(r["spread verdict"])}</td></tr>')
