@@ -456,6 +456,21 @@ def downloads_markdown(run, records: list[StageRecord], page_dir=None) -> str:
             "configuration it was computed from, the code version, the device and the file's SHA-256.")
 
 
+def fresh_downloads_markdown(run, page_dir=None) -> str:
+    """The further seeds' tables as downloads (after the page's own), once computed; empty otherwise."""
+    from fragility_core.store import MissingStage
+
+    fresh = run.fresh()
+    if fresh is None or not fresh.index_path.exists():
+        return ""
+    try:
+        _, records = fresh.load()
+    except MissingStage:
+        return ""
+    return (f"\n\nThe {len(fresh.seeds)} further seeds (section *One seed among thirty*):\n\n"
+            + downloads_markdown(fresh, records, page_dir))
+
+
 # --- claims and the scorecard ----------------------------------------------------------------------------------
 CLAIM_COLOURS = {"holds": "#d4edda", "does not hold": "#f8d7da"}
 
@@ -693,22 +708,22 @@ def fresh_seeds_section(run, comparison: pd.DataFrame, claims: pd.DataFrame):
 def spread_card_view(counts: dict[int, dict[str, int]], links: dict[int, str], titles: dict[int, str]) -> str:
     """The scorecard's second verdict, per single-seed chapter: its published numbers against our seed spread
     and its claims on fresh seeds (:func:`~fragility_core.compare.seeds.spread_counts`)."""
-    heads = ["Chapter", "Numbers placed", "Within our seed spread", "Outside it", "No seed spread",
-             "Deviating (published seed) but within spread", "Claims on fresh seeds", "Robust (≥ 90 %)",
-             "Seed-dependent (50–90 %)", "Fragile (&lt; 50 %)"]
-    widths = [20, 8, 9, 8, 8, 11, 8, 9, 10, 9]
-    out = _table_open(heads, widths)
+    heads = ["Chapter", "Published numbers placed (fixed by design)", "Within our seed spread", "Outside it",
+             "Deviating on our published seed, but within spread", "Claims on fresh seeds: robust / seed-dependent / "
+             "fragile"]
+    out = _table_open(heads, [30, 15, 12, 10, 15, 18])
+
+    def row(name: str, c: dict[str, int], bold: bool = False) -> str:
+        cells = [name, f'{c["placed"]} ({c["no spread"]})', c["within"], c["outside"],
+                 f'{c["deviates within"]} of {c["deviates"]}',
+                 f'{c["robust"]} / {c["seed-dependent"]} / {c["fragile"]} of {c["claims"]}']
+        wrap = (lambda x: f"<b>{x}</b>") if bold else str
+        return "<tr>" + "".join(f'<td class="fb-t">{wrap(x)}</td>' for x in cells) + "</tr>"
+
     for number, c in counts.items():
-        cells = [f'<a href="{_esc(links[number])}">{number}. {_esc(titles[number])}</a>', c["placed"], c["within"],
-                 c["outside"], c["no spread"], f'{c["deviates within"]} of {c["deviates"]}', c["claims"],
-                 c["robust"], c["seed-dependent"], c["fragile"]]
-        out.append("<tr>" + "".join(f'<td class="fb-t">{x}</td>' for x in cells) + "</tr>")
-    total = {k: sum(c[k] for c in counts.values()) for k in next(iter(counts.values()))} if counts else None
-    if total:
-        cells = ["<b>All</b>", total["placed"], total["within"], total["outside"], total["no spread"],
-                 f'{total["deviates within"]} of {total["deviates"]}', total["claims"], total["robust"],
-                 total["seed-dependent"], total["fragile"]]
-        out.append("<tr>" + "".join(f'<td class="fb-t"><b>{x}</b></td>' for x in cells) + "</tr>")
+        out.append(row(f'<a href="{_esc(links[number])}">{number}. {_esc(titles[number])}</a>', c))
+    if counts:
+        out.append(row("All", {k: sum(c[k] for c in counts.values()) for k in next(iter(counts.values()))}, True))
     out.append("</tbody></table></div>")
     return "".join(out)
 
