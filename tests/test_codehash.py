@@ -123,13 +123,14 @@ def test_a_one_line_science_change_makes_exactly_the_dependent_stages_stale(tmp_
 
 
 def test_a_change_to_regrowth_spares_the_sweep(tmp_path, monkeypatch):
-    """Regrowth runs downstream of the pruned network: its change stales the regrowth battery, not the sweep."""
+    """Regrowth runs downstream of the pruned network: its change stales the regrowth battery, not the sweeps."""
     run = Run.of("ch02", profile="smoke", results_dir=tmp_path / "results")
     run.compute(progress=False, log=None)
     edited = _edit(tmp_path, "science/connectivity.py", "        chosen = _select_lowest(",
                    "        chosen = 1 * _select_lowest(")
     monkeypatch.setattr(codehash, "code_index", lambda: edited)
-    assert {r.name: r.status for r in run.status()} == {"regrowth-battery": "stale", "sweep": "fresh"}
+    assert {r.name: r.status for r in run.status()} == {"regrowth-battery": "stale", "sweep": "fresh",
+                                                        "ch02-prune-scopes": "fresh"}   # the scope sweeps too
 
 
 def test_a_method_counts_only_where_its_class_is_reached():
