@@ -104,8 +104,8 @@ def cmd_run(args) -> int:
 
 def cmd_status(args) -> int:
     runs = _runs(args.chapters or ["all"], args)
-    further = [run.fresh() for run in runs if run.published_seeds and run.fresh() is not None]
-    runs += [f for f in further if f.index_path.exists()]   # a page's further seeds, once computed
+    further = [run.fresh() for run in runs if run.published_seeds]
+    runs += [f for f in further if f is not None and f.index_path.exists()]   # a page's further seeds, once computed
     statuses = [(run, run.status()) for run in runs]
     width = max((len(r.name) for _, records in statuses for r in records), default=10)
     not_fresh = 0

@@ -54,20 +54,22 @@ def test_the_page_reads_the_further_seeds_and_flags_them_when_damaged(tmp_path):
     results = run.compute(progress=False, log=None)
     comparison, claims = compare(chapter.reproduced(results), chapter=1), chapter.claims(results)
 
-    html, spread, on_seeds = page.fresh_seeds_section(run, comparison, claims)
-    assert spread is None and on_seeds is None and "have not been computed" in html
+    html, spread, on_seeds, records = page.fresh_seeds_section(run, comparison, claims)
+    assert spread is None and on_seeds is None and not records and "have not been computed" in html
+    assert page.fresh_downloads_markdown(run, records) == ""
     assert "fragility compute ch01 --profile smoke --seeds $(seq 500 501)" in html
     assert not stale_tables(run)   # not computed yet: nothing to flag, nothing shown
 
     run.fresh().compute(progress=False, log=None)
-    html, spread, on_seeds = page.fresh_seeds_section(run, comparison, claims)
+    html, spread, on_seeds, records = page.fresh_seeds_section(run, comparison, claims)
     assert "STALE" not in html and set(spread["fresh seeds"]) == {2}
+    assert "ch01-battery" in page.fresh_downloads_markdown(run, records)
     assert set(on_seeds["seeds"]) == {2} and set(on_seeds["claim"]) == set(claims["claim"])
     assert not stale_tables(run)
 
     (csv,) = (run.fresh().root / "stages" / "ch01-battery").glob("*.csv")
     csv.write_bytes(csv.read_bytes()[:200])
-    html, spread, _ = page.fresh_seeds_section(run, comparison, claims)
+    html, spread, _, records = page.fresh_seeds_section(run, comparison, claims)
     assert "STALE" in html and "ch01-battery (damaged)" in html and "shows none of their numbers" in html
-    assert spread is None and "<table" not in html
+    assert spread is None and not records and "<table" not in html
     assert stale_tables(run) == ["ch01-battery on the further seeds (damaged)"]

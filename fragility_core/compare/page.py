@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from fragility_core.chapters.base import FRESH_SEEDS
 from fragility_core.profiles import Profile, get_profile
 from fragility_core.store import StageRecord
 
@@ -456,17 +457,12 @@ def downloads_markdown(run, records: list[StageRecord], page_dir=None) -> str:
             "configuration it was computed from, the code version, the device and the file's SHA-256.")
 
 
-def fresh_downloads_markdown(run, page_dir=None) -> str:
-    """The further seeds' tables as downloads (after the page's own), once computed; empty otherwise."""
-    from fragility_core.store import MissingStage
-
+def fresh_downloads_markdown(run, records: list[StageRecord] | None, page_dir=None) -> str:
+    """The further seeds' tables (``records`` from :func:`fresh_seeds_section`) as downloads after the page's
+    own; empty when none are shown."""
+    if not records:
+        return ""
     fresh = run.fresh()
-    if fresh is None or not fresh.index_path.exists():
-        return ""
-    try:
-        _, records = fresh.load()
-    except MissingStage:
-        return ""
     return (f"\n\nThe {len(fresh.seeds)} further seeds (section *One seed among thirty*):\n\n"
             + downloads_markdown(fresh, records, page_dir))
 
@@ -672,7 +668,8 @@ def seed_summary(spread: pd.DataFrame, on_seeds: pd.DataFrame, claims: pd.DataFr
 def fresh_seeds_section(run, comparison: pd.DataFrame, claims: pd.DataFrame):
     """The chapter on its further seeds (read, never computed here): the seed-spread table, the claims seed by
     seed and a summary in words, with a red box if any of those tables is not what the current code computes.
-    Returns ``(html, spread, claims on seeds)``; the tables are ``None`` when the seeds have not been computed."""
+    Returns ``(html, spread, claims on seeds, records)``; the tables are ``None`` and the records empty when no
+    number of the seeds is shown (not computed, or damaged)."""
     from fragility_core.compare import seeds
     from fragility_core.store import MissingStage
 
@@ -685,7 +682,7 @@ def fresh_seeds_section(run, comparison: pd.DataFrame, claims: pd.DataFrame):
     except MissingStage:
         if not fresh.index_path.exists():
             return (f"<p>The {len(fresh.seeds)} further seeds have not been computed at the {_esc(run.profile)} "
-                    f"profile ({command}).</p>", None, None)
+                    f"profile ({command}).</p>", None, None, [])
         tables, records = None, fresh.status()   # computed once, but a table is damaged or gone: nothing shown
     out = ""
     stale = [f"{r.name} ({r.status})" for r in records if r.status != "fresh"]
@@ -697,12 +694,12 @@ def fresh_seeds_section(run, comparison: pd.DataFrame, claims: pd.DataFrame):
                     ", so this section shows none of their numbers") +
                 f" until they are computed again ({command}).</p></div>")
     if tables is None:
-        return out, None, None
+        return out, None, None, []
     spread = seeds.seed_spread(seeds.per_seed(run.chapter.reproduced, tables), comparison)
     on_seeds = seeds.claims_on_seeds(run.chapter.claims, tables)
     out += (seed_summary(spread, on_seeds, claims) + seed_spread_view(spread)
             + claims_on_seeds_view(on_seeds, claims))
-    return out, spread, on_seeds
+    return out, spread, on_seeds, records
 
 
 def spread_card_view(counts: dict[int, dict[str, int]], links: dict[int, str], titles: dict[int, str]) -> str:
@@ -731,7 +728,7 @@ def spread_card_view(counts: dict[int, dict[str, int]], links: dict[int, str], t
 def spread_headline(counts: dict[int, dict[str, int]]) -> str:
     """The second verdict's counts in one sentence."""
     t = {k: sum(c[k] for c in counts.values()) for k in next(iter(counts.values()))}
-    return (f"Placed among our 30 fresh seeds, {t['within']} of the {t['placed'] - t['no spread']} published "
+    return (f"Placed among our {len(FRESH_SEEDS)} fresh seeds, {t['within']} of the {t['placed'] - t['no spread']} published "
             f"single-seed numbers that vary by seed lie within our seed spread and {t['outside']} outside it; "
             f"{t['deviates within']} of the {t['deviates']} that deviate from our published-seed value are within "
             f"it. Of {t['claims']} claims evaluated seed by seed, {t['robust']} hold in at least 90 % of fresh seeds, "

@@ -123,6 +123,10 @@ def robustness(share: float) -> str:
     return "fragile: holds in fewer than half of fresh seeds"
 
 
+SPREAD_COUNTS = ("placed", "within", "outside", "no spread", "deviates", "deviates within",
+                 "claims", "robust", "seed-dependent", "fragile")
+
+
 def spread_counts(spread: pd.DataFrame | None, on_seeds: pd.DataFrame | None) -> dict[str, int]:
     """One chapter's counts for the scorecard: published numbers by spread verdict (and the published-seed
     deviations among those within our seed spread), claims by robustness band."""
@@ -139,7 +143,3 @@ def spread_counts(spread: pd.DataFrame | None, on_seeds: pd.DataFrame | None) ->
         counts.update({"claims": len(on_seeds), "robust": int((share >= 90).sum()),
                        "seed-dependent": int(((share >= 50) & (share < 90)).sum()), "fragile": int((share < 50).sum())})
     return counts
-
-
-SPREAD_COUNTS = ("placed", "within", "outside", "no spread", "deviates", "deviates within",
-                 "claims", "robust", "seed-dependent", "fragile")
