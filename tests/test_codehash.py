@@ -130,7 +130,8 @@ def test_a_change_to_regrowth_spares_the_sweep(tmp_path, monkeypatch):
                    "        chosen = 1 * _select_lowest(")
     monkeypatch.setattr(codehash, "code_index", lambda: edited)
     assert {r.name: r.status for r in run.status()} == {"regrowth-battery": "stale", "sweep": "fresh",
-                                                        "ch02-prune-scopes": "fresh"}   # the scope sweeps too
+                                                        "ch02-prune-scopes": "fresh",   # the scope sweeps too
+                                                        "ch02-a8-reading": "stale"}     # it regrows as well
 
 
 def test_a_method_counts_only_where_its_class_is_reached():

@@ -73,3 +73,43 @@ def test_the_page_reads_the_further_seeds_and_flags_them_when_damaged(tmp_path):
     assert "STALE" in html and "ch01-battery (damaged)" in html and "shows none of their numbers" in html
     assert spread is None and not records and "<table" not in html
     assert stale_tables(run) == ["ch01-battery on the further seeds (damaged)"]
+
+
+@pytest.mark.parametrize("chapter", ["ch05", "ch07"])
+def test_ten_seed_chapters_keep_the_volumes_data_on_its_seeds_and_draw_their_own_elsewhere(chapter):
+    ch = CHAPTERS[chapter]
+    assert not ch.protocol("paper", tuple(range(10))).per_seed_data
+    assert not ch.protocol("smoke", (0, 1, 2)).per_seed_data   # CI's subset: the volume's data, the same stages
+    fresh = ch.protocol("paper", FRESH_SEEDS)
+    assert fresh.per_seed_data and fresh == CHAPTERS["ch05"].protocol("paper", FRESH_SEEDS)  # ch 7 shares ch 5's
+    assert ch.protocol("paper", (0, 500)).per_seed_data      # a list reaching beyond the volume's seeds
+    assert CHAPTERS["ch06"].protocol("paper", tuple(range(10))).per_seed_data   # chapter 6 always per seed
+
+
+def _toy_claims(tables):
+    """Two claims on a toy table: one about each network (value > 0), one about a set of seeds (most positive)."""
+    from fragility_core.compare.claims import Claim, claims_table
+
+    v = tables["t"]["value"]
+    return claims_table([Claim("each", "every value is positive", bool((v > 0).all()), ""),
+                         Claim("set", "at least 8 of the seeds are positive", int((v > 0).sum()) >= 8, "")])
+
+
+def test_claims_about_a_set_of_seeds_are_judged_on_disjoint_panels_the_rest_seed_by_seed():
+    import pandas as pd
+    from fragility_core.compare.seeds import claims_on_seeds, panels
+
+    assert panels(list(range(500, 530)), 10) == [tuple(range(500 + 10 * i, 510 + 10 * i)) for i in range(3)]
+    assert panels(list(range(25)), 10) == [tuple(range(10)), tuple(range(10, 20))]   # the incomplete one dropped
+    values = [1.0] * 30
+    for s in (3, 14, 15, 16):   # panel 1 holds (9 of 10 positive), panel 2 fails (7 of 10), panel 3 holds
+        values[s] = -1.0
+    tables = {"t": pd.DataFrame({"seed": range(500, 530), "value": values})}
+    out = claims_on_seeds(_toy_claims, tables, panel_claims={"set"}, panel_size=10).set_index("claim")
+    assert out.loc["each", ["seeds holding", "seeds", "judged on"]].tolist() == [26, 30, "seed"]
+    assert out.loc["set", ["seeds holding", "seeds", "judged on"]].tolist() == [2, 3, "panel of 10 seeds"]
+    assert out.loc["set", "robustness"].startswith("seed-dependent") and "panels" in out.loc["set", "robustness"]
+    per_seed = claims_on_seeds(_toy_claims, tables).set_index("claim")   # no panel claims: all seed by seed
+    assert per_seed.loc["set", "seeds"] == 30 and per_seed.loc["set", "seeds holding"] == 0
+    html = page.claims_on_seeds_view(out.reset_index(), _toy_claims(tables), published="Published seeds")
+    assert "2 of 3 ten-seed panels (67 %)" in html and "26 of 30 (87 %)" in html

@@ -50,3 +50,89 @@ def test_an_unknown_reading_is_refused():
 
     with pytest.raises(ValueError, match="reading"):
         alternative_arms(None, "A99")
+
+
+def test_withdrawal_under_each_reading_sets_the_decayed_protection_and_the_activation():
+    from fragility_core.science.mood_stabiliser import decayed_protection, withdraw
+    from fragility_core.science.readings import WITHDRAWAL_READINGS, linear_protection, withdraw_under
+
+    assert linear_protection(0.008, 50) == pytest.approx(0.6) and linear_protection(0.03, 50) == 0.0
+    assert decayed_protection(0.008, 50) == pytest.approx(0.992 ** 50)   # the chosen form is exponential
+    net = EnsembleMLP([1, 2])
+    net.use_tanh.fill_(True)
+    net.gain.fill_(0.85)
+    net.damping.fill_(0.7)
+    x = torch.randn(2, 7, 2, generator=torch.Generator().manual_seed(4))
+    chosen = withdraw_under(net, 0.008, 50, "as chosen")
+    assert torch.equal(chosen(x), withdraw(net, decayed_protection(0.008, 50))(x))
+    expected = {"as chosen": (0.992 ** 50, False), "A23": (0.6, False), "A11": (0.992 ** 50, True),
+                "A11 + A23": (0.6, True)}
+    assert set(expected) == set(WITHDRAWAL_READINGS)
+    for reading, (p, tanh) in expected.items():
+        off = withdraw_under(net, 0.008, 50, reading)
+        assert torch.allclose(off.protection, torch.full_like(off.protection, p))
+        assert bool(off.use_tanh.all()) is tanh and bool((off.gain == 1).all()) and bool((off.damping == 1).all())
+    with pytest.raises(ValueError, match="reading"):
+        withdraw_under(net, 0.008, 50, "A99")
+
+
+def test_activation_variants_include_the_chapters_metric_and_agree_where_they_must():
+    from fragility_core.science.data import BlobTask, TaskSpec
+    from fragility_core.science.readings import activation_variants
+    from fragility_core.science.stress import mean_activation
+    import dataclasses
+
+    task = BlobTask.generate(dataclasses.replace(TaskSpec(), n_train=40, n_standard=30, n_clean=20))
+    net = EnsembleMLP([1, 2, 3])
+    net.gain.fill_(1.25)
+    v = activation_variants(net, task)
+    chosen = v["mean |h|, standard set (chosen)"]
+    assert torch.allclose(chosen, mean_activation(net, task))
+    assert torch.allclose(v["signed mean h"], chosen)    # ReLU and a positive gain: no negative activation
+    widths = net.sizes[1:-1]
+    layers = [v[f"mean |h|, hidden layer {k + 1} only"] for k in range(len(widths))]
+    assert torch.allclose(sum(w * m for w, m in zip(widths, layers)) / sum(widths), chosen)
+    assert bool((v["root mean square h"] >= chosen - 1e-12).all())   # RMS ≥ mean |h|
+    assert bool((v["mean |h| of non-zero units"] >= chosen - 1e-12).all())
+    assert not torch.allclose(v["mean |h|, clean set"], chosen)
+
+
+def test_the_net_gradient_score_is_bounded_by_the_chosen_one_and_equal_on_one_batch():
+    from fragility_core.science.connectivity import accumulate_gradient
+    from fragility_core.science.readings import accumulate_net_gradient
+
+    net = EnsembleMLP([1, 2])
+    gen = torch.Generator().manual_seed(5)
+    x, y = torch.randn(300, 2, generator=gen), torch.randint(0, 4, (300,), generator=gen)
+    for batches in (1, 5):
+        chosen = accumulate_gradient(net, x, y, batches=batches, batch_size=32, purpose="t")
+        alt = accumulate_net_gradient(net, x, y, batches=batches, batch_size=32, purpose="t")
+        for c, a in zip(chosen, alt):
+            assert bool((a <= c + 1e-6).all())          # |Σ g| ≤ Σ |g|
+            if batches == 1:
+                assert torch.allclose(a, c, atol=1e-7)    # the same batch: the two readings coincide
+            else:
+                assert not torch.allclose(a, c)           # signs cancel across batches
+
+
+def test_ketamine_by_net_gradient_regrows_as_many_sites_as_the_chosen_reading():
+    import dataclasses
+
+    from fragility_core.science.connectivity import prune_magnitude
+    from fragility_core.science.data import BlobTask, TaskSpec
+    from fragility_core.science.readings import ketamine_by_net_gradient
+    from fragility_core.science.training import TrainSpec
+    from fragility_core.science.treatments import Ketamine, treat
+
+    task = BlobTask.generate(dataclasses.replace(TaskSpec(), n_train=256, n_standard=20, n_clean=10))
+    net = EnsembleMLP([1, 2])
+    prune_magnitude(net, 0.95)
+    k = Ketamine(finetune=TrainSpec(epochs=1, lr=5e-4))
+    chosen = treat(net.clone(), k, task.train, progress=False)
+    alt = ketamine_by_net_gradient(net.clone(), k, task.train, progress=False)
+    for layer in range(net.n_layers):
+        assert int(alt.active(layer).sum()) == int(chosen.active(layer).sum())   # same fraction regrown
+        assert bool(((alt.weights[layer] != 0) <= alt.active(layer)).all())      # masks hold after training
+    assert any(not torch.equal(alt.active(k_), chosen.active(k_)) for k_ in range(net.n_layers))
+    with pytest.raises(ValueError, match="gradient"):
+        ketamine_by_net_gradient(net.clone(), dataclasses.replace(k, by="random"), task.train, progress=False)

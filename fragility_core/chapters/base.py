@@ -20,18 +20,17 @@ from typing import Any
 
 import pandas as pd
 
-from fragility_core.science.protocol import Protocol
+from fragility_core.science.protocol import Protocol, draws_own_data
 
-FRESH_SEEDS = tuple(range(500, 530))   # the further seeds on which a chapter's single-seed numbers are placed
+FRESH_SEEDS = tuple(range(500, 530))   # the further seeds on which a chapter is evaluated again
 PUBLISHED_SEED = (42,)                 # chapters 1-4 report this one network
 
 
 def single_seed_protocol(profile: str, seeds) -> Protocol:
     """Chapters 1–4: the volume's seed draws the volume's data sets (split seeds 42, 100, 200: A15); any other
-    seed list draws every seed's own data as well (split seeds s, 10 000 + s, 20 000 + s, as chapter 6 does),
-    so a fresh seed is a fresh draw of everything random."""
+    seed list draws every seed's own data as well (:func:`draws_own_data`)."""
     seeds = tuple(seeds)
-    return Protocol.for_profile(profile, seeds=seeds, per_seed_data=seeds != PUBLISHED_SEED)
+    return Protocol.for_profile(profile, seeds=seeds, per_seed_data=draws_own_data(seeds, PUBLISHED_SEED))
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,10 @@ class Chapter:
     summary: str                   # in our own words; no published numbers here
     doi: str | None = None         # the chapter's own Zenodo record, where it has one
     default_seeds: tuple[int, ...] = ()
-    fresh_seeds: tuple[int, ...] = ()   # further seeds its page places the published numbers among (FRESH_SEEDS)
+    fresh_seeds: tuple[int, ...] = ()   # further seeds its page evaluates the chapter on again (FRESH_SEEDS)
+    panel_claims: frozenset[str] = frozenset()   # claims about a set of seeds (a spread, a ranking in every seed,
+                                                 # a count of seeds): on the further seeds they are judged on
+                                                 # disjoint panels of len(default_seeds) seeds, not seed by seed
     profiles: tuple[str, ...] = ()  # the profile names this chapter accepts; the first is the default (its book's)
     own_profiles: tuple = ()         # Profile objects of the names above that only this chapter defines (e.g. cpu)
     needs: frozenset[str] = frozenset()   # e.g. {"llm"} (an extra to install) or {"cuda"}

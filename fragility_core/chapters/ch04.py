@@ -15,7 +15,7 @@ from fragility_core.store import ResultStore
 from fragility_core.science.stress import BATTERY, COMBINED, EXTREME, evaluate, internal
 from fragility_core.compare.tables import pick, summarise
 from fragility_core.science.acute import arm_networks
-from fragility_core.science.readings import READINGS, alternative_arms
+from fragility_core.science.readings import A8_READING, READINGS, alternative_arms, ketamine_by_net_gradient
 
 ARMS = {"untreated": "Untreated (pruned)", "ketamine": "Ketamine-like", "ssri": "SSRI-like",
         "neurosteroid": "Neurosteroid-like (on)", "neurosteroid-off": "Neurosteroid-like (off)"}
@@ -50,6 +50,12 @@ def readings_table(st: Stages) -> pd.DataFrame:
                      ignore_index=True)
 
 
+def a8_reading_table(st: Stages) -> pd.DataFrame:
+    """The ketamine-like arm regrown under A8's alternative score, with the battery and the relapse test."""
+    net = ketamine_by_net_gradient(st.pruned().clone(), st.protocol.ketamine, st.task.train, progress=st.progress)
+    return battery_with_relapse(net, st.task, st.protocol.relapse_fraction, reading="A8", arm="ketamine")
+
+
 def compute(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
     """The chapter's tables; on the published seed also the investigation's alternative readings."""
     st = Stages(store, protocol, progress=progress)
@@ -64,10 +70,12 @@ def compute(store: ResultStore, protocol: Protocol, *, progress: bool = True) ->
     }
     if protocol.seeds == PUBLISHED_SEED:
         tables["readings"] = store.table("ch04-readings", {**cfg, "readings": READINGS}, partial(readings_table, st))
+        tables["a8_reading"] = store.table("ch04-a8-reading", {**cfg, "reading": A8_READING},
+                                           partial(a8_reading_table, st))
     return tables
 
 
-CHOSEN = "as chosen (A10: noise before damping; A11: drug off restores ReLU)"
+CHOSEN = "as chosen (A8: Σ |gradient|; A10: noise before damping; A11: drug off restores ReLU)"
 
 
 def under_readings(results: dict[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
@@ -75,10 +83,11 @@ def under_readings(results: dict[str, pd.DataFrame]) -> dict[str, dict[str, pd.D
     changes."""
     out = {CHOSEN: results}
     arms = results["arms"]
-    for reading, alt in results["readings"].groupby("reading", sort=False):
+    alternatives = pd.concat([results["readings"], results.get("a8_reading")], ignore_index=True)
+    for reading, alt in alternatives.groupby("reading", sort=False):
         replaced = pd.concat([arms[~arms["arm"].isin(alt["arm"].unique())], alt.drop(columns="reading")],
                              ignore_index=True)
-        out[f"{reading}: {READINGS[reading]}"] = {**results, "arms": replaced}
+        out[f"{reading}: {({**READINGS, **A8_READING})[reading]}"] = {**results, "arms": replaced}
     return out
 
 

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from fragility_core.chapters.base import Chapter
+from fragility_core.chapters.base import FRESH_SEEDS, Chapter
 from fragility_core.profiles import PROFILES
-from fragility_core.science.acute import TEN_SEEDS, TREATED, acute_protocol, acute_table
+from functools import partial
+
+from fragility_core.science.acute import TEN_SEEDS, TREATED, acute_protocol, acute_table, arm_configs, arm_networks
 from fragility_core.compare.claims import Claim, claims_table
-from fragility_core.science.protocol import Protocol
+from fragility_core.science.protocol import Protocol, draws_own_data
+from fragility_core.science.readings import activation_variants
 from fragility_core.science.stages import Stages
 from fragility_core.store import ResultStore
 from fragility_core.science.stress import BIASED, COMBINED, EXTREME, internal
@@ -29,11 +32,46 @@ RANKED = {COMBINED.name: "higher", EXTREME.name: "higher", BIASED.name: "higher"
 
 
 def protocol(profile: str, seeds) -> Protocol:
-    return acute_protocol(profile, seeds, gain=True)
+    """Chapter 5's acute protocol (with gain); the volume's seeds 0–9 and their subsets share the volume's data,
+    any other seed list draws each seed's own (:func:`~fragility_core.science.protocol.draws_own_data`)."""
+    return acute_protocol(profile, seeds, gain=True, per_seed_data=draws_own_data(seeds, TEN_SEEDS))
+
+
+def activation_table(st: Stages) -> pd.DataFrame:
+    """Per arm × seed: the activation magnitude under A20's chosen reading and its alternatives (the
+    investigation of the untreated arm's activation)."""
+    rows = []
+    for arm, make in arm_networks(st).items():
+        net = make()
+        for variant, values in activation_variants(net, st.task).items():
+            rows += [dict(arm=arm, member=m, seed=s, variant=variant, value=float(values[m]))
+                     for m, s in enumerate(net.seeds)]
+    return pd.DataFrame(rows)
 
 
 def compute(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
-    return {"acute": acute_table(store, Stages(store, protocol, progress=progress))}
+    """The acute comparison; on the published seeds also the activation magnitude under A20's readings."""
+    st = Stages(store, protocol, progress=progress)
+    tables = {"acute": acute_table(store, st)}
+    if protocol.seeds == TEN_SEEDS:
+        tables["activation"] = store.table("ch05-activation-readings", {"parent": arm_configs(st), "reading": "A20"},
+                                           partial(activation_table, st))
+    return tables
+
+
+CHOSEN_ACTIVATION = "mean |h|, standard set (chosen)"
+
+
+def under_activation_readings(results: dict[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
+    """The chapter's tables with the activation magnitude under each of A20's readings (the chosen one first)."""
+    acute, act = results["acute"], results["activation"]
+    others = acute[acute["metric"] != "activation"]
+    variants = [CHOSEN_ACTIVATION] + [v for v in act["variant"].unique() if v != CHOSEN_ACTIVATION]
+    out = {}
+    for variant in variants:
+        rows = act[act["variant"] == variant].drop(columns="variant").assign(metric="activation", unit="a.u.")
+        out[variant] = {**results, "acute": pd.concat([others, rows[acute.columns]], ignore_index=True)}
+    return out
 
 
 def per_seed_difference(acute: pd.DataFrame, a: tuple[str, str], b: tuple[str, str]) -> pd.Series:
@@ -143,6 +181,7 @@ CHAPTER = Chapter(
     summary=('The three treatments of the previous chapter gain an excitability multiplier and are repeated over '
              'ten seeds. Two proxies for the risk of a switch into mania are added: accuracy when the internal '
              'noise is biased upwards, and the mean size of the hidden activations.'),
-    default_seeds=TEN_SEEDS, profiles=tuple(PROFILES),
+    default_seeds=TEN_SEEDS, fresh_seeds=FRESH_SEEDS, panel_claims=frozenset({"C5.6", "C5.7"}),
+    profiles=tuple(PROFILES),
     protocol=protocol, compute=compute, reproduced=reproduced, claims=claims,
 )

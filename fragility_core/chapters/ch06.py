@@ -7,7 +7,7 @@ from dataclasses import asdict, replace
 
 import pandas as pd
 
-from fragility_core.chapters.base import Chapter
+from fragility_core.chapters.base import FRESH_SEEDS, Chapter
 from fragility_core.profiles import PROFILES
 from fragility_core.science.acute import TEN_SEEDS, TREATED, acute_protocol, acute_table, arm_networks
 from fragility_core.compare.claims import Claim, claims_table
@@ -168,6 +168,7 @@ CHAPTER = Chapter(
              'further pruning, each followed by maintenance matched to its mechanism. Combined-stress accuracy is '
              'followed cycle by cycle, and a network counts as relapsed when it falls below a fixed threshold.'),
     doi='10.5281/zenodo.18295517',
-    default_seeds=TEN_SEEDS, profiles=tuple(PROFILES),
+    default_seeds=TEN_SEEDS, fresh_seeds=FRESH_SEEDS, panel_claims=frozenset({"C6.8"}),
+    profiles=tuple(PROFILES),
     protocol=protocol, compute=compute, reproduced=reproduced, claims=claims,
 )

@@ -12,8 +12,10 @@ from fragility_core.profiles import PROFILES
 from fragility_core.science.acute import TEN_SEEDS, TREATED, acute_protocol, acute_table, arm_configs, arm_networks
 from fragility_core.compare.claims import Claim, claims_table
 from fragility_core.science.mood_stabiliser import DECAY_RATES, Discontinuation, decayed_protection, withdraw
+from fragility_core.science.readings import WITHDRAWAL_READINGS, drug_off_keeping_tanh, withdraw_under
+from fragility_core.science.treatments import drug_off
 from fragility_core.models.mlp import EnsembleMLP
-from fragility_core.science.protocol import Protocol
+from fragility_core.science.protocol import Protocol, draws_own_data
 from fragility_core.science.stages import Stages
 from fragility_core.store import ResultStore
 from fragility_core.science.stress import BIASED, COMBINED, EXTREME, evaluate, internal
@@ -36,7 +38,9 @@ COURSE = Discontinuation()
 
 
 def protocol(profile: str, seeds) -> Protocol:
-    return acute_protocol(profile, seeds, gain=True)
+    """Chapter 5's acute protocol (with gain); the volume's seeds 0–9 and their subsets share the volume's data,
+    any other seed list draws each seed's own (:func:`~fragility_core.science.protocol.draws_own_data`)."""
+    return acute_protocol(profile, seeds, gain=True, per_seed_data=draws_own_data(seeds, TEN_SEEDS))
 
 
 def segments(st: Stages) -> list[tuple[int, int, int, dict]]:
@@ -76,8 +80,40 @@ def withdrawal_after(store: ResultStore, st: Stages, i: int) -> pd.DataFrame:
     return withdrawal_table(net, st, published_d, end)
 
 
+def withdrawal_readings_table(store: ResultStore, st: Stages) -> pd.DataFrame:
+    """Per arm × seed, after the first maintenance length: biased accuracy after withdrawal and the 50 decay
+    steps at the arm's own rate, under each of :data:`WITHDRAWAL_READINGS` (the investigation)."""
+    published_d, _, epochs, _ = segments(st)[0]
+    net = EnsembleMLP.from_state(maintenance_state(store, st, 0)["net"], device=store.device)
+    n = len(st.protocol.seeds)
+    rows = []
+    for i, arm in enumerate(TREATED):
+        part = net.select(list(range(i * n, (i + 1) * n)))
+        for reading in WITHDRAWAL_READINGS:
+            off = withdraw_under(part, DECAY_RATES[arm], COURSE.decay_steps, reading)
+            acc = evaluate(off, st.task, BIASED)
+            rows += [dict(duration=published_d, epochs=epochs, arm=arm, seed=part.seeds[m], reading=reading,
+                          protection=float(off.protection[m]), biased=float(acc[m]),
+                          relapsed=bool(acc[m] < COURSE.relapse_threshold)) for m in range(n)]
+    return pd.DataFrame(rows)
+
+
+def off_readings_table(st: Stages) -> pd.DataFrame:
+    """Per seed: the acute neurosteroid-like network with the drug off (no stabiliser), ReLU restored (chosen)
+    or the tanh kept (A11), under combined, extreme and biased noise."""
+    on = arm_networks(st)["neurosteroid"]()
+    rows = []
+    for reading, off in (("as chosen", drug_off(on)), ("A11", drug_off_keeping_tanh(on))):
+        for cond in (COMBINED, EXTREME, BIASED):
+            acc = evaluate(off, st.task, cond)
+            rows += [dict(reading=reading, seed=s, metric=cond.name, value=float(acc[m]))
+                     for m, s in enumerate(off.seeds)]
+    return pd.DataFrame(rows)
+
+
 def compute(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
-    """The acute table is chapter 5's (same protocol, same stage); the course is this chapter's."""
+    """The acute table is chapter 5's (same protocol, same stage); the course is this chapter's. On the
+    published seeds, also withdrawal and the drug-off network under the alternative readings."""
     st = Stages(store, protocol, progress=progress)
     out = {"acute": acute_table(store, st)}
     parts = []
@@ -85,6 +121,13 @@ def compute(store: ResultStore, protocol: Protocol, *, progress: bool = True) ->
         parts.append(store.table(f"ch07-withdrawal-{published_d}", {**cfg, "course": asdict(COURSE)},
                                  partial(withdrawal_after, store, st, i)))
     out["withdrawal"] = pd.concat(parts, ignore_index=True)
+    if protocol.seeds == TEN_SEEDS:
+        cfg = segments(st)[0][3]
+        out["withdrawal_readings"] = store.table(
+            "ch07-withdrawal-readings", {**cfg, "course": asdict(COURSE), "readings": WITHDRAWAL_READINGS},
+            partial(withdrawal_readings_table, store, st))
+        out["off_readings"] = store.table("ch07-off-readings", {"parent": arm_configs(st), "reading": "A11"},
+                                          partial(off_readings_table, st))
     return out
 
 
@@ -111,6 +154,30 @@ def relapse_probability(withdrawal: pd.DataFrame, schedule: str = "own rate") ->
     """Per arm: relapsed (seed, duration) pairs / all pairs, in %."""
     w = withdrawal[withdrawal.schedule == schedule]
     return 100.0 * w.groupby("arm", sort=False)["relapsed"].mean()
+
+
+SENSITIVE = ("C7.5", "C7.6")   # the claims the withdrawal readings can change (the others: acute, or all lengths)
+
+
+def claims_under_readings(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The verdicts of :data:`SENSITIVE` under each withdrawal reading, on the first maintenance length (the
+    chosen reading too, so that the columns compare like with like): A11's readings also replace the acute
+    drug-off network's rows by the tanh-kept one's."""
+    wr, off = results["withdrawal_readings"], results["off_readings"]
+    acute = results["acute"]
+    verdicts = {}
+    for reading, g in wr.groupby("reading", sort=False):
+        a = acute
+        if "A11" in reading:
+            alt = off[off["reading"] == "A11"].drop(columns="reading").assign(arm="neurosteroid-off")
+            hit = (acute["arm"] == "neurosteroid-off") & acute["metric"].isin(alt["metric"].unique())
+            a = pd.concat([acute[~hit], alt], ignore_index=True)
+        w = g.drop(columns="reading").assign(schedule="own rate")
+        c = claims({**results, "acute": a, "withdrawal": w}).set_index("claim")["verdict"]
+        verdicts[f"{reading}: {WITHDRAWAL_READINGS[reading]}"] = c.loc[list(SENSITIVE)]
+    df = pd.DataFrame(verdicts)
+    df["changes"] = df.nunique(axis=1) > 1
+    return df.reset_index()
 
 
 def reproduced(results: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -463,7 +463,7 @@ def fresh_downloads_markdown(run, records: list[StageRecord] | None, page_dir=No
     if not records:
         return ""
     fresh = run.fresh()
-    return (f"\n\nThe {len(fresh.seeds)} further seeds (section *One seed among thirty*):\n\n"
+    return (f"\n\nThe {len(fresh.seeds)} further seeds:\n\n"
             + downloads_markdown(fresh, records, page_dir))
 
 
@@ -613,55 +613,67 @@ def seed_spread_view(spread: pd.DataFrame) -> str:
     return "".join(out)
 
 
-def claims_on_seeds_view(on_seeds: pd.DataFrame, claims: pd.DataFrame) -> str:
-    """Each claim's verdict on the published seed beside the share of fresh seeds in which it holds."""
-    published = claims.set_index("claim")["verdict"]
-    heads = ["Claim", "Published seed", "Fresh seeds holding", "95 % interval", "In words"]
+def _holding(r) -> str:
+    """'12 of 30 (40 %)', or for a claim judged on ten-seed panels '2 of 3 ten-seed panels (67 %)'."""
+    unit = "" if r.get("judged on", "seed") == "seed" else \
+        " " + r["judged on"].replace("panel of ", "").replace(" seeds", "") + "-seed panels"
+    unit = unit.replace(" 10-seed", " ten-seed")
+    return f'{int(r["seeds holding"])} of {int(r["seeds"])}{unit} ({r["share (%)"]:.0f} %)'
+
+
+def claims_on_seeds_view(on_seeds: pd.DataFrame, claims: pd.DataFrame, *, published: str = "Published seed") -> str:
+    """Each claim's verdict on the published seed(s) beside the share of fresh seeds (or fresh panels) in which
+    it holds."""
+    verdicts = claims.set_index("claim")["verdict"]
+    heads = ["Claim", _esc(published), "Fresh seeds holding", "95 % interval", "In words"]
     widths = [8, 14, 18, 14, 46]
     out = _table_open(heads, widths)
     for _, r in on_seeds.iterrows():
-        verdict = published.get(r["claim"], "")
+        verdict = verdicts.get(r["claim"], "")
         cells = [f'<td class="fb-t">{_esc(r["claim"])}</td>',
                  f'<td class="fb-t" style="background:{CLAIM_COLOURS.get(verdict, "")}">{_esc(verdict)}</td>',
-                 f'<td class="fb-t">{int(r["seeds holding"])} of {int(r["seeds"])} ({r["share (%)"]:.0f} %)</td>',
+                 f'<td class="fb-t">{_esc(_holding(r))}</td>',
                  f'<td class="fb-t">{_esc(r["95 % interval"])}</td>', f'<td class="fb-t">{_esc(r["robustness"])}</td>']
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table></div>")
     return "".join(out)
 
 
-def seed_summary(spread: pd.DataFrame, on_seeds: pd.DataFrame, claims: pd.DataFrame) -> str:
+def seed_summary(spread: pd.DataFrame | None, on_seeds: pd.DataFrame, claims: pd.DataFrame, *,
+                 published: str = "the published seed") -> str:
     """What the fresh seeds say, in sentences: how many published numbers lie within our seed spread (and how
-    many of the published-seed deviations among them), and each claim whose published-seed verdict a fresh seed
-    would not be expected to repeat."""
-    spreading = spread[spread["spread verdict"] != "no seed spread"]
-    within = spreading["spread verdict"] == "within our seed spread"
-    deviates = spreading["verdict (published seed)"] == "deviates"
-    out = [f"Of the {len(spreading)} published numbers that vary from seed to seed, {int(within.sum())} lie within "
-           f"our seed spread and {int((~within).sum())} outside it. Of the {int(deviates.sum())} that deviate from "
-           f"our published-seed value, {int((within & deviates).sum())} lie within our seed spread: a fresh network "
-           "of the same protocol lands as far from ours as the volume's does"
-           + ("." if (within & deviates).sum() else " (none here).")]
-    published = claims.set_index("claim")["verdict"]
+    many of the published-seed deviations among them), and each claim whose verdict on ``published`` a fresh
+    seed (or fresh panel) would not be expected to repeat. ``spread`` is ``None`` for the ten-seed chapters,
+    whose published numbers are means and are not placed seed by seed."""
+    out = []
+    if spread is not None:
+        spreading = spread[spread["spread verdict"] != "no seed spread"]
+        within = spreading["spread verdict"] == "within our seed spread"
+        deviates = spreading["verdict (published seed)"] == "deviates"
+        out.append(f"Of the {len(spreading)} published numbers that vary from seed to seed, {int(within.sum())} lie "
+                   f"within our seed spread and {int((~within).sum())} outside it. Of the {int(deviates.sum())} that "
+                   f"deviate from our published-seed value, {int((within & deviates).sum())} lie within our seed "
+                   "spread: a fresh network of the same protocol lands as far from ours as the volume's does"
+                   + ("." if (within & deviates).sum() else " (none here)."))
+    verdicts = claims.set_index("claim")["verdict"]
     for _, r in on_seeds.iterrows():
-        holds = published.get(r["claim"]) == "holds"
-        share = r["share (%)"]
+        holds = verdicts.get(r["claim"]) == "holds"
+        share, n = r["share (%)"], _holding(r).split(" (")[0]
         if holds and share < 50:
-            out.append(f"{r['claim']} holds on the published seed but in only {int(r['seeds holding'])} of "
-                       f"{int(r['seeds'])} fresh seeds: as a finding about this protocol it is fragile, and the "
-                       "published seed's verdict is the exception.")
+            out.append(f"{r['claim']} holds on {published} but in only {n}: as a finding about this protocol it is "
+                       f"fragile, and the verdict on {published} is the exception.")
         elif not holds and share >= 50:
-            out.append(f"{r['claim']} does not hold on the published seed, yet holds in {int(r['seeds holding'])} of "
-                       f"{int(r['seeds'])} fresh seeds: our published seed is the exception.")
+            out.append(f"{r['claim']} does not hold on {published}, yet holds in {n}: {published} "
+                       f"{'are' if published.endswith('seeds') else 'is'} the exception.")
         elif holds and share < 90:
-            out.append(f"{r['claim']} holds on the published seed and in {int(r['seeds holding'])} of "
-                       f"{int(r['seeds'])} fresh seeds: seed-dependent, not a property of every network.")
+            out.append(f"{r['claim']} holds on {published} and in {n}: seed-dependent, not a property of every "
+                       + ("network." if r.get("judged on", "seed") == "seed" else "ten-seed experiment."))
     robust = on_seeds["share (%)"] >= 90
     never = on_seeds["share (%)"] == 0
     if robust.any():
-        out.append(f"Robust (at least 90 % of fresh seeds): {', '.join(on_seeds.loc[robust, 'claim'])}.")
+        out.append(f"Robust (at least 90 % of fresh seeds or panels): {', '.join(on_seeds.loc[robust, 'claim'])}.")
     if never.any():
-        out.append(f"Holding in no fresh seed: {', '.join(on_seeds.loc[never, 'claim'])}.")
+        out.append(f"Holding in no fresh seed or panel: {', '.join(on_seeds.loc[never, 'claim'])}.")
     return "".join(f"<p>{_esc(s)}</p>" for s in out)
 
 
@@ -695,8 +707,14 @@ def fresh_seeds_section(run, comparison: pd.DataFrame, claims: pd.DataFrame):
                 f" until they are computed again ({command}).</p></div>")
     if tables is None:
         return out, None, None, []
-    spread = seeds.seed_spread(seeds.per_seed(run.chapter.reproduced, tables), comparison)
-    on_seeds = seeds.claims_on_seeds(run.chapter.claims, tables)
+    chapter = run.chapter
+    on_seeds = seeds.claims_on_seeds(chapter.claims, tables, panel_claims=chapter.panel_claims,
+                                     panel_size=len(chapter.default_seeds))
+    if len(chapter.default_seeds) > 1:   # published numbers are means over seeds: claims only
+        published = "the published seeds"
+        return (out + seed_summary(None, on_seeds, claims, published=published)
+                + claims_on_seeds_view(on_seeds, claims, published="Published seeds"), None, on_seeds, records)
+    spread = seeds.seed_spread(seeds.per_seed(chapter.reproduced, tables), comparison)
     out += (seed_summary(spread, on_seeds, claims) + seed_spread_view(spread)
             + claims_on_seeds_view(on_seeds, claims))
     return out, spread, on_seeds, records
@@ -711,8 +729,10 @@ def spread_card_view(counts: dict[int, dict[str, int]], links: dict[int, str], t
     out = _table_open(heads, [30, 15, 12, 10, 15, 18])
 
     def row(name: str, c: dict[str, int], bold: bool = False) -> str:
-        cells = [name, f'{c["placed"]} ({c["no spread"]})', c["within"], c["outside"],
-                 f'{c["deviates within"]} of {c["deviates"]}',
+        placed = c["placed"] or not c["claims"]   # a ten-seed chapter places no number: its claims only
+        cells = [name, f'{c["placed"]} ({c["no spread"]})' if placed else "— (ten-seed means)",
+                 c["within"] if placed else "—", c["outside"] if placed else "—",
+                 f'{c["deviates within"]} of {c["deviates"]}' if placed else "—",
                  f'{c["robust"]} / {c["seed-dependent"]} / {c["fragile"]} of {c["claims"]}']
         wrap = (lambda x: f"<b>{x}</b>") if bold else str
         return "<tr>" + "".join(f'<td class="fb-t">{wrap(x)}</td>' for x in cells) + "</tr>"
@@ -731,7 +751,7 @@ def spread_headline(counts: dict[int, dict[str, int]]) -> str:
     return (f"Placed among our {len(FRESH_SEEDS)} fresh seeds, {t['within']} of the {t['placed'] - t['no spread']} published "
             f"single-seed numbers that vary by seed lie within our seed spread and {t['outside']} outside it; "
             f"{t['deviates within']} of the {t['deviates']} that deviate from our published-seed value are within "
-            f"it. Of {t['claims']} claims evaluated seed by seed, {t['robust']} hold in at least 90 % of fresh seeds, "
+            f"it. Of {t['claims']} claims evaluated on the fresh seeds, {t['robust']} hold in at least 90 % of them, "
             f"{t['seed-dependent']} in 50–90 % and {t['fragile']} in fewer than half.")
 
 
@@ -739,7 +759,7 @@ def readings_view(comparisons: dict[str, pd.DataFrame], rows: list[str] | None =
     """Published numbers beside ours under each reading (one :func:`~fragility_core.compare.published.compare`
     table per reading, the chosen one first), each cell coloured by its verdict; only the published keys whose
     value differs between readings (or of the rows named in ``rows``), and a count of verdicts per reading."""
-    from fragility_core.compare.published import VERDICT_COLOURS, VERDICTS
+    from fragility_core.compare.published import VERDICT_COLOURS, VERDICTS, _decimals
 
     names = list(comparisons)
     key = ["table", "row", "column"]
@@ -758,7 +778,8 @@ def readings_view(comparisons: dict[str, pd.DataFrame], rows: list[str] | None =
         quantity = f"{r['row']}: {r['column']}" + (f" ({r['table']})" if r["table"] else "")
         cells = [f'<td class="fb-t">{_esc(quantity)}</td>', f'<td class="fb-t">{_esc(r["published"])}</td>']
         cells += [f'<td class="fb-t" style="background:{VERDICT_COLOURS.get(r[f"verdict{i}"], "")}">'
-                  f'{r[f"ours{i}"]:.1f} ({_esc(r[f"verdict{i}"])})</td>' for i in range(len(names))]
+                  f'{r[f"ours{i}"]:.{max(1, _decimals(str(r["published"])))}f} ({_esc(r[f"verdict{i}"])})</td>'
+                  for i in range(len(names))]   # ours to the published number's precision (at least 0.1)
         out.append("<tr>" + "".join(cells) + "</tr>")
     counts = ['<td class="fb-t"><b>All published numbers</b></td>', '<td class="fb-t"></td>']
     for i in range(len(names)):

@@ -67,3 +67,10 @@ def scale_epochs(obj, profile: Profile):
                    if dataclasses.is_dataclass(getattr(obj, f.name))}
         return replace(obj, **changes)
     return obj
+
+
+def draws_own_data(seeds, published) -> bool:
+    """Whether a seed list draws every seed's own data sets (split seeds s, 10 000 + s, 20 000 + s, as chapter 6
+    does) rather than the volume's shared ones: a list the published seeds contain keeps the volume's data (the
+    published run and its subsets, as CI's), any other list is a fresh draw of everything random."""
+    return not set(seeds) <= set(published)
