@@ -39,7 +39,8 @@ def relapses_on_fresh_seeds(course: pd.DataFrame, fresh_course: pd.DataFrame, pu
     rows = []
     fresh_seeds = sorted(fresh_course["seed"].unique())
     for arm, g in fresh_course.groupby("arm", sort=False):
-        per_seed = relapse_summary(g, threshold).set_index("seed")["relapsed"]
+        summary = relapse_summary(g, threshold).set_index("seed")
+        per_seed = summary["relapsed"]
         counts = [int(per_seed.loc[list(p)].sum()) for p in panels(fresh_seeds, panel_size)]
         q = float(per_seed.mean())
         ours = int(relapse_summary(course[course["arm"] == arm], threshold)["relapsed"].sum())
@@ -47,7 +48,7 @@ def relapses_on_fresh_seeds(course: pd.DataFrame, fresh_course: pd.DataFrame, pu
         upper = k >= panel_size * q
         rows.append({"arm": arm, "published": k, "ours": ours, "fresh panels": " / ".join(map(str, counts)),
                      "fresh per-seed rate (%)": 100 * q, "first relapse cycles (fresh)": ", ".join(
-                         f"{c:g}" for c in sorted(relapse_summary(g, threshold)["first_relapse_cycle"].dropna())) or "—",
+                         f"{c:g}" for c in sorted(summary["first_relapse_cycle"].dropna())) or "—",
                      "P(as far as published)": binomial_tail(k, panel_size, q, upper=upper),
                      "direction": "≥" if upper else "≤"})
     return pd.DataFrame(rows)

@@ -614,11 +614,11 @@ def seed_spread_view(spread: pd.DataFrame) -> str:
 
 
 def _holding(r) -> str:
-    """'12 of 30 (40 %)', or for a claim judged on ten-seed panels '2 of 3 ten-seed panels (67 %)'."""
-    unit = "" if r.get("judged on", "seed") == "seed" else \
-        " " + r["judged on"].replace("panel of ", "").replace(" seeds", "") + "-seed panels"
-    unit = unit.replace(" 10-seed", " ten-seed")
-    return f'{int(r["seeds holding"])} of {int(r["seeds"])}{unit} ({r["share (%)"]:.0f} %)'
+    """'12 of 30', or for a claim judged on ten-seed panels '2 of 3 ten-seed panels'."""
+    judged = r.get("judged on", "seed")
+    unit = "" if judged == "seed" else " " + judged.replace("panel of 10 seeds", "ten-seed panels").replace(
+        "panel of ", "").replace(" seeds", "-seed panels")
+    return f'{int(r["seeds holding"])} of {int(r["seeds"])}{unit}'
 
 
 def claims_on_seeds_view(on_seeds: pd.DataFrame, claims: pd.DataFrame, *, published: str = "Published seed") -> str:
@@ -632,7 +632,7 @@ def claims_on_seeds_view(on_seeds: pd.DataFrame, claims: pd.DataFrame, *, publis
         verdict = verdicts.get(r["claim"], "")
         cells = [f'<td class="fb-t">{_esc(r["claim"])}</td>',
                  f'<td class="fb-t" style="background:{CLAIM_COLOURS.get(verdict, "")}">{_esc(verdict)}</td>',
-                 f'<td class="fb-t">{_esc(_holding(r))}</td>',
+                 f'<td class="fb-t">{_esc(_holding(r))} ({r["share (%)"]:.0f} %)</td>',
                  f'<td class="fb-t">{_esc(r["95 % interval"])}</td>', f'<td class="fb-t">{_esc(r["robustness"])}</td>']
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table></div>")
@@ -658,7 +658,7 @@ def seed_summary(spread: pd.DataFrame | None, on_seeds: pd.DataFrame, claims: pd
     verdicts = claims.set_index("claim")["verdict"]
     for _, r in on_seeds.iterrows():
         holds = verdicts.get(r["claim"]) == "holds"
-        share, n = r["share (%)"], _holding(r).split(" (")[0]
+        share, n = r["share (%)"], _holding(r)
         if holds and share < 50:
             out.append(f"{r['claim']} holds on {published} but in only {n}: as a finding about this protocol it is "
                        f"fragile, and the verdict on {published} is the exception.")
