@@ -15,6 +15,7 @@ from pathlib import Path
 
 from fragility_core.chapters import get_chapter, reproduced_chapters
 from fragility_core.runs import Run
+from fragility_core.store import ProcessorMismatch, cpu_model
 from fragility_core.validate import check_writable_dir
 
 
@@ -26,8 +27,9 @@ def _runs(chapters: list[str], args) -> list[Run]:
         chapter = get_chapter(key)
         runs.append(Run.of(chapter, profile=args.profile, seeds=args.seeds, device=getattr(args, "device", "cpu"),
                            results_dir=args.results_dir, max_members=getattr(args, "max_members", None),
-                           device_here=getattr(args, "executor", "serial") != "dask"))
-    return runs
+                           device_here=getattr(args, "executor", "serial") != "dask",
+                           recompute_other_processor=getattr(args, "recompute_other_processor", False)))
+    return Run.recomputing_together(runs)
 
 
 def _run_args(p: argparse.ArgumentParser, *, device: bool = True, chapters: str = "+") -> None:
@@ -39,6 +41,9 @@ def _run_args(p: argparse.ArgumentParser, *, device: bool = True, chapters: str 
         p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     p.add_argument("--results-dir", default="results", help="results root (default: results/)")
     if device:
+        p.add_argument("--recompute-other-processor", action="store_true",
+                       help="recompute every table of these chapters that another kind of processor computed (a run "
+                       "that would train a network again for tables computed elsewhere is refused without it)")
         p.add_argument("--max-members", type=int, default=None,
                        help="members trained at once, at least 4 (default: as many as half the free memory holds); a longer "
                        "seed list is computed in chunks with the same results")
@@ -108,13 +113,20 @@ def cmd_status(args) -> int:
     runs += [f for f in further if f is not None and f.index_path.exists()]   # a page's further seeds, once computed
     statuses = [(run, run.status()) for run in runs]
     width = max((len(r.name) for _, records in statuses for r in records), default=10)
-    not_fresh = 0
+    not_fresh, elsewhere = 0, 0
     for run, records in statuses:
         print(f"{run.chapter.key}  ({run.name}, seeds {list(run.seeds)})")
+        store = run.store("plan", log=None)
         for r in records:
             wall = f"{r.wall_time_s:9.1f} s" if r.wall_time_s is not None else "        —  "
-            print(f"  {r.name:<{width}}  {r.status:<8} {wall}  {r.key}")
+            cpu = store.computed_elsewhere(run.root / r.path) if r.path else None
+            print(f"  {r.name:<{width}}  {r.status:<8} {wall}  {r.key}" + (f"  (computed on {cpu})" if cpu else ""))
             not_fresh += r.status != "fresh"
+            elsewhere += cpu is not None
+    if elsewhere:
+        print(f"{elsewhere} tables were computed on another processor than this one ({cpu_model()}): they are "
+              f"current, but a run here that must train their networks again is refused unless it recomputes them "
+              f"(--recompute-other-processor)")
     return 1 if not_fresh else 0
 
 
@@ -157,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         parser.error(str(err))
         return 2
+    except ProcessorMismatch as err:   # nothing was computed for the refused table
+        print(f"fragility: {err}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

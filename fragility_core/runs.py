@@ -11,7 +11,7 @@ import hashlib
 import importlib.util
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -71,10 +71,13 @@ class Run:
     device: str = "cpu"
     results_dir: Path = Path("results")
     max_members: int | None = None   # members computed at once; None: as many as half the free memory holds
+    recompute_other_processor: bool = False   # recompute tables computed on another processor (store docstring)
+    replacing: frozenset[str] = frozenset()   # with it: the table keys its command recomputes or supersedes
 
     @classmethod
     def of(cls, chapter: str | int | Chapter, *, profile: str | None = None, seeds=None, device: str = "cpu",
-           results_dir: str | Path = "results", max_members: int | None = None, device_here: bool = True) -> "Run":
+           results_dir: str | Path = "results", max_members: int | None = None, device_here: bool = True,
+           recompute_other_processor: bool = False) -> "Run":
         """Validate every parameter (before any compute) and name the one that is wrong; nothing is created.
 
         ``device_here=False``: the device is used on other machines (Dask workers, which check it themselves),
@@ -90,7 +93,25 @@ class Run:
         if max_members is not None and (isinstance(max_members, bool) or not isinstance(max_members, int)
                                         or max_members < sharding.MIN_CHUNK):
             raise ValueError(f"max_members must be an integer >= {sharding.MIN_CHUNK}, got {max_members!r}")
-        return cls(ch, profile, tuple(seeds), device, Path(results_dir), max_members)
+        return cls(ch, profile, tuple(seeds), device, Path(results_dir), max_members,
+                   bool(recompute_other_processor))
+
+    @staticmethod
+    def recomputing_together(runs: "list[Run]") -> "list[Run]":
+        """``runs`` of one command that recompute what another processor computed: each may use networks that
+        the tables of any of them descend from, since all of those are recomputed (the tables each would
+        compute, and those its chapter's index records, which it supersedes)."""
+        keys: set[str] = set()
+        for run in runs:
+            if run.recompute_other_processor:
+                keys |= {r.key for r in run.status()} | set(run.read_index().values())
+                chunks = run.chunks()
+                for seeds in chunks if len(chunks) > 1 else ():   # each chunk's own tables, merged afterwards
+                    store = run.store("plan", log=None)
+                    run.chapter.compute(store, run.chapter.protocol(run.profile, tuple(seeds)), progress=False)
+                    keys |= {r.key for r in store.tables()}
+        return [replace(run, replacing=frozenset(keys)) if run.recompute_other_processor else run
+                for run in runs]
 
     # --- where ----------------------------------------------------------------------------------
     @property
@@ -125,7 +146,7 @@ class Run:
         if not self.chapter.fresh_seeds:
             return None
         return Run(self.chapter, self.profile, tuple(self.chapter.fresh_seeds), self.device, self.results_dir,
-                   self.max_members)
+                   self.max_members, self.recompute_other_processor, self.replacing)
 
     @property
     def config(self) -> Any:
@@ -133,7 +154,9 @@ class Run:
 
     def store(self, mode: str = "compute", *, log=print, **kwargs) -> ResultStore:
         return ResultStore(self.root, profile=self.profile, device=self.device, log=log, mode=mode,
-                           index=self.read_index() if mode != "compute" else None, **kwargs)
+                           index=self.read_index() if mode != "compute" else None,
+                           recompute_other_processor=self.recompute_other_processor, replacing=self.replacing,
+                           **kwargs)
 
     # --- the index ------------------------------------------------------------------------------
     def read_index(self) -> dict[str, str]:
@@ -171,7 +194,8 @@ class Run:
         table of the whole list."""
         done = self.store("plan", log=None)
         self.chapter.compute(done, self.config, progress=False)
-        if all(r.status == "fresh" for r in done.tables()):
+        if all(r.status == "fresh" and not (self.recompute_other_processor and done.computed_elsewhere(
+                self.root / r.path)) for r in done.tables()):
             return {}, set()
         say = log or (lambda *a: None)
         why = ("Dask workers" if executor.name == "dask" and not self.max_members

@@ -1,5 +1,6 @@
 """Runs: results keyed by (profile, seeds), status of every stage, damaged files found on the next run."""
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -96,3 +97,47 @@ def test_a_chapters_needs_are_checked_before_compute(monkeypatch, tmp_path):
     gpu = dataclasses.replace(CHAPTERS["ch01"], needs=frozenset({"cuda"}))
     with pytest.raises(ValueError, match="device"):
         Run.of(gpu, device="cpu")
+
+
+def _toy_chapter(number: int, table: str):
+    """A chapter that measures one network shared with the other toy chapter (as chapters 5, 7 and 8 share
+    theirs): its table's config nests the network's."""
+    from fragility_core.chapters.base import Chapter
+
+    net = {"network": "shared", "seeds": [0]}
+
+    def compute(store, protocol, *, progress=True):
+        def measure():
+            state = store.state("net", net, lambda: {"w": torch.arange(4.0)})
+            return pd.DataFrame({"seed": [0], "value": [float(state["w"].sum()) + number]})
+        return {"t": store.table(table, {"parent": net, "chapter": number}, measure)}
+
+    return Chapter(number=number, slug=f"toy{number}", title="toy", volume_title="toy", volume_lines=(1, 1),
+                   summary="toy", default_seeds=(0,), profiles=("smoke",), protocol=lambda profile, seeds: None,
+                   compute=compute)
+
+
+def test_a_command_recomputes_a_lineage_on_this_processor_only_when_it_names_every_chapter_of_it(
+        tmp_path, monkeypatch):
+    import fragility_core.store as store_module
+    from fragility_core.store import ProcessorMismatch
+
+    first, second = _toy_chapter(91, "first"), _toy_chapter(92, "second")
+    runs = lambda *chapters, again=False: Run.recomputing_together(  # noqa: E731
+        [Run.of(c, profile="smoke", results_dir=tmp_path, recompute_other_processor=again) for c in chapters])
+    monkeypatch.setattr(store_module, "cpu_model", lambda: "Vendor A")
+    for run in runs(first, second):
+        run.compute(progress=False, log=None)
+    shutil.rmtree(tmp_path / "smoke" / ".state")
+    monkeypatch.setattr(store_module, "cpu_model", lambda: "Vendor B")
+    stored = {p: p.read_bytes() for p in (tmp_path / "smoke" / "stages").rglob("*.manifest.json")}
+
+    (only_first,) = runs(first, again=True)   # the second chapter's table descends from the network too
+    with pytest.raises(ProcessorMismatch, match=r"second \(Vendor A\).*Add their chapters.*\(ch92\)"):
+        only_first.compute(progress=False, log=None)
+    assert {p: p.read_bytes() for p in (tmp_path / "smoke" / "stages").rglob("*.manifest.json")} == stored
+
+    for run in runs(first, second, again=True):   # both in one command: the whole lineage moves here
+        run.compute(progress=False, log=None)
+    cpus = {json.loads(p.read_text())["cpu"] for p in (tmp_path / "smoke" / "stages").rglob("*.manifest.json")}
+    assert cpus == {"Vendor B"}

@@ -129,3 +129,72 @@ def test_load_mode_serves_the_indexed_stale_table_and_says_so(tmp_path):
     plan = ResultStore(tmp_path, profile="smoke", log=None, mode="plan", index={"t": old_key})
     plan.table("t", {"x": 2}, lambda: 1 / 0)
     assert plan.tables()[0].status == "stale"
+
+
+def _lineage(store, net_config, table_config, table_name="measured"):
+    """A network state and a table measured on it (the table's config nests the network's, as stage configs do)."""
+    def measure():
+        state = store.state("net", net_config, lambda: {"w": torch.arange(3.0)})
+        return pd.DataFrame({"v": [float(state["w"].sum())]})
+    return store.table(table_name, {"parent": {"net": net_config}, **table_config}, measure,
+                       code=(test_a_matching_stage_is_loaded_not_recomputed,))
+
+
+def test_a_network_is_not_trained_again_on_another_processor_for_tables_that_descend_from_it(tmp_path, monkeypatch):
+    import shutil
+
+    import fragility_core.store as store_module
+    from fragility_core.store import ProcessorMismatch, UNRECORDED
+
+    net = {"seeds": (0, 1), "epochs": 2}    # tuples: manifests store lists, and the match must still hold
+    monkeypatch.setattr(store_module, "cpu_model", lambda: "Vendor A")
+    _lineage(ResultStore(tmp_path, profile="smoke", log=None), net, {"m": 1})
+    shutil.rmtree(tmp_path / ".state")      # states are never committed: the next machine must train again
+    monkeypatch.setattr(store_module, "cpu_model", lambda: "Vendor B")
+    here = ResultStore(tmp_path, profile="smoke", log=None)
+    assert here.descendants_elsewhere(net) and not here.descendants_elsewhere({"seeds": (0, 2), "epochs": 2})
+    with pytest.raises(ProcessorMismatch, match=r"measured \(Vendor A\).*--recompute-other-processor"):
+        _lineage(here, net, {"m": 2}, "another")     # a new table on a retrained network: refused
+    assert not (tmp_path / "stages" / "another").exists() and not (tmp_path / ".state" / "net").exists()
+    assert _lineage(here, net, {"m": 1}).v.tolist() == [3.0]   # the stored table itself is still served
+
+    recomputing = ResultStore(tmp_path, profile="smoke", log=None, recompute_other_processor=True)
+    with pytest.raises(ProcessorMismatch, match="this command does not recompute them: measured"):
+        _lineage(recomputing, net, {"m": 2}, "another")   # asked to recompute, but not the table that descends
+    stored = {m.parent.name + "/" + m.stem.split(".")[0] for m in (tmp_path / "stages").glob("*/*.manifest.json")}
+    again = ResultStore(tmp_path, profile="smoke", log=None, recompute_other_processor=True,
+                        replacing={k.split("/")[1] for k in stored})
+    _lineage(again, net, {"m": 1})               # recomputed here, then the new table may use the network
+    _lineage(again, net, {"m": 2}, "another")
+    cpus = {json.loads(m.read_text())["cpu"] for m in (tmp_path / "stages").glob("*/*.manifest.json")}
+    assert cpus == {"Vendor B"} and not ResultStore(tmp_path, profile="smoke", log=None).descendants_elsewhere(net)
+
+    monkeypatch.setattr(store_module, "cpu_model", lambda: "Vendor C")   # the network of B is on disk this time
+    _lineage(ResultStore(tmp_path, profile="smoke", log=None, recompute_other_processor=True,
+                         replacing={k.split("/")[1] for k in stored} | {m.stem.split(".")[0] for m in (
+                             tmp_path / "stages").glob("*/*.manifest.json")}), net, {"m": 1})
+    state_cpus = {json.loads(m.read_text())["cpu"] for m in (tmp_path / ".state").glob("*/*.manifest.json")}
+    assert state_cpus == {"Vendor C"}            # trained again here, not loaded from the other processor
+
+    man = next((tmp_path / "stages" / "measured").glob("*.manifest.json"))
+    m = json.loads(man.read_text())
+    del m["cpu"]                                 # an older manifest that names no processor
+    man.write_text(json.dumps(m))
+    found = ResultStore(tmp_path, profile="smoke", log=None).descendants_elsewhere(net)
+    assert ("measured", m["key"], UNRECORDED) in found
+
+
+def test_a_stored_network_trained_on_another_processor_than_its_tables_is_refused(tmp_path, monkeypatch):
+    """The situation the guard exists for: the tables were computed on one machine, the network on disk was
+    trained again on another (states are never committed), and a new table would mix the two."""
+    import fragility_core.store as store_module
+    from fragility_core.store import ProcessorMismatch
+
+    net = {"seeds": [0], "epochs": 1}
+    monkeypatch.setattr(store_module, "cpu_model", lambda: "Vendor A")
+    _lineage(ResultStore(tmp_path, profile="smoke", log=None), net, {"m": 1})
+    man = next((tmp_path / "stages" / "measured").glob("*.manifest.json"))
+    man.write_text(json.dumps({**json.loads(man.read_text()), "cpu": "Vendor C"}))   # the table came from C
+    with pytest.raises(ProcessorMismatch, match="was trained on Vendor A"):
+        _lineage(ResultStore(tmp_path, profile="smoke", log=None), net, {"m": 2}, "another")
+    _lineage(ResultStore(tmp_path, profile="smoke", log=None), {"seeds": [1], "epochs": 1}, {"m": 2}, "unrelated")

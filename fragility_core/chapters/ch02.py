@@ -12,7 +12,7 @@ from fragility_core.science.stages import Stages
 from fragility_core.store import ResultStore
 from fragility_core.science.stages import regrowth_battery
 from fragility_core.science.stress import BATTERY, COMBINED, INPUT_1, INPUT_2, internal, stress_battery
-from fragility_core.compare.claims import Claim, claims_table
+from fragility_core.compare.claims import Claim, claims_table, verdicts_under
 from fragility_core.science.readings import A8_READING, ketamine_by_net_gradient
 from fragility_core.science.sweep import locate_cliff, scope_sweep
 from fragility_core.science.stages import sweep_stage
@@ -69,10 +69,8 @@ def claims_under_readings(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
     alternative score, and whether the reading changes it."""
     battery, alt = results["battery"], results["a8_reading"]
     replaced = pd.concat([battery[battery["stage"] != "gradient"], alt], ignore_index=True)
-    df = pd.DataFrame({"as chosen (A8: Σ |gradient|)": claims(results).set_index("claim")["verdict"],
-                       f"A8: {A8_READING['A8']}": claims({**results, "battery": replaced}).set_index("claim")["verdict"]})
-    df["changes"] = df.nunique(axis=1) > 1
-    return df.reset_index()
+    return verdicts_under(claims, {"as chosen (A8: Σ |gradient|)": results,
+                                   f"A8: {A8_READING['A8']}": {**results, "battery": replaced}})
 
 
 def sweep_summary(sweep: pd.DataFrame) -> dict[str, float]:

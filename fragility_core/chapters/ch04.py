@@ -7,7 +7,7 @@ import pandas as pd
 
 from fragility_core.chapters.base import FRESH_SEEDS, PUBLISHED_SEED, Chapter, single_seed_protocol
 from fragility_core.profiles import PROFILES
-from fragility_core.compare.claims import Claim, claims_table
+from fragility_core.compare.claims import Claim, claims_table, verdicts_under
 from fragility_core.science.protocol import Protocol
 from fragility_core.science.relapse import battery_with_relapse
 from fragility_core.science.stages import Stages
@@ -93,10 +93,7 @@ def under_readings(results: dict[str, pd.DataFrame]) -> dict[str, dict[str, pd.D
 
 def claims_under_readings(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Every claim's verdict under each reading (one column per reading) and whether any reading changes it."""
-    verdicts = {name: claims(r).set_index("claim")["verdict"] for name, r in under_readings(results).items()}
-    df = pd.DataFrame(verdicts)
-    df["changes"] = df.nunique(axis=1) > 1
-    return df.reset_index()
+    return verdicts_under(claims, under_readings(results))
 
 
 def reproduced(results: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import pandas as pd
 from fragility_core.chapters.base import Chapter
 from fragility_core.profiles import PROFILES
 from fragility_core.science.acute import TEN_SEEDS, TREATED, acute_protocol, acute_table, arm_configs, arm_networks
-from fragility_core.compare.claims import Claim, claims_table
+from fragility_core.compare.claims import Claim, claims_table, verdicts_under
 from fragility_core.science.mood_stabiliser import DECAY_RATES, Discontinuation, decayed_protection, withdraw
 from fragility_core.science.readings import WITHDRAWAL_READINGS, drug_off_keeping_tanh, withdraw_under
 from fragility_core.science.treatments import drug_off
@@ -165,7 +165,7 @@ def claims_under_readings(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
     drug-off network's rows by the tanh-kept one's."""
     wr, off = results["withdrawal_readings"], results["off_readings"]
     acute = results["acute"]
-    verdicts = {}
+    readings = {}
     for reading, g in wr.groupby("reading", sort=False):
         a = acute
         if "A11" in reading:
@@ -173,11 +173,8 @@ def claims_under_readings(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
             hit = (acute["arm"] == "neurosteroid-off") & acute["metric"].isin(alt["metric"].unique())
             a = pd.concat([acute[~hit], alt], ignore_index=True)
         w = g.drop(columns="reading").assign(schedule="own rate")
-        c = claims({**results, "acute": a, "withdrawal": w}).set_index("claim")["verdict"]
-        verdicts[f"{reading}: {WITHDRAWAL_READINGS[reading]}"] = c.loc[list(SENSITIVE)]
-    df = pd.DataFrame(verdicts)
-    df["changes"] = df.nunique(axis=1) > 1
-    return df.reset_index()
+        readings[f"{reading}: {WITHDRAWAL_READINGS[reading]}"] = {**results, "acute": a, "withdrawal": w}
+    return verdicts_under(claims, readings, only=SENSITIVE)
 
 
 def reproduced(results: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -18,9 +18,21 @@ at the next run's start on the same host (on a shared filesystem, another host's
 Modes: ``compute`` (load or compute), ``plan`` (compute nothing; record each table's status: fresh, stale,
 damaged or missing) and ``load`` (serve what a chapter's index last recorded, stale or not, for pages that
 must say so).
+
+**Processors.** The same code, seed and device give the same bits only on the same kind of processor: another
+one runs other floating-point kernels, and training amplifies a last-bit difference into other networks. The
+processor is not part of a key (a table computed elsewhere is a valid result of its code), but model states are
+never committed, so a later run on another processor would train an upstream network again and measure a
+different network than the stored tables that descend from it. Such a run is refused
+(:class:`ProcessorMismatch`: a stored table whose config nests the network's config was computed on another
+processor), naming the chapters whose tables those are. With ``recompute_other_processor`` the store recomputes
+every table and trains again every network that another processor computed, and the guard then spares only the
+tables the command itself recomputes or supersedes (``replacing``: every chapter of the lineage must be in the
+command), so that the tables of one lineage always describe the same networks.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -30,7 +42,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -50,6 +62,33 @@ STATUSES = ("fresh", "stale", "damaged", "missing")
 
 class MissingStage(LookupError):
     """A table a page needs was never computed for this run."""
+
+
+UNRECORDED = "an unrecorded processor"
+
+
+def _elsewhere(manifest: dict, here: str | None = None) -> str | None:
+    """The processor a stage's manifest names, if it is not ``here`` (default: this one; ``UNRECORDED`` if it
+    names none)."""
+    cpu = manifest.get("cpu") if isinstance(manifest, dict) else None
+    if not cpu:
+        return UNRECORDED
+    return cpu if cpu != (here or cpu_model()) else None
+
+
+class ProcessorMismatch(RuntimeError):
+    """A network would be trained again on another processor than the one that trained it for stored tables."""
+
+
+def nests(config: Any, part: Any) -> bool:
+    """Whether ``part`` is ``config`` or a value nested anywhere inside it (dicts and lists, compared by value)."""
+    if config == part:
+        return True
+    if isinstance(config, dict):
+        return any(nests(v, part) for v in config.values())
+    if isinstance(config, (list, tuple)):
+        return any(nests(v, part) for v in config)
+    return False
 
 
 class ModelKind(Protocol):
@@ -86,6 +125,7 @@ def git_commit() -> str:
         return "unknown"
 
 
+@functools.lru_cache(maxsize=1)
 def cpu_model() -> str:
     """The processor, for provenance: another CPU family may round differently (not part of any key)."""
     try:
@@ -190,7 +230,8 @@ class ResultStore:
     def __init__(self, root: str | Path, *, profile: str, device: torch.device | str = "cpu", log=print,
                  mode: str = "compute", index: dict[str, str] | None = None,
                  provided: dict[str, Callable[[], pd.DataFrame]] | None = None, shards: Sequence | None = None,
-                 on_stage: Callable[[str, str, str], None] | None = None):
+                 on_stage: Callable[[str, str, str], None] | None = None, recompute_other_processor: bool = False,
+                 replacing: Iterable[str] = ()):
         if mode not in ("compute", "plan", "load"):
             raise ValueError(f"mode must be 'compute', 'plan' or 'load', got {mode!r}")
         self.root = Path(root)
@@ -204,6 +245,8 @@ class ResultStore:
         self.shards = [list(s) for s in shards] if shards else None   # the seed lists ``provided`` merges
         self._states: dict[str, Any] = {}
         self.on_stage = on_stage   # called ("start" | "done", "table" | "state", name) around each computation
+        self.recompute_other_processor = recompute_other_processor   # see the module docstring
+        self.replacing = frozenset(replacing)   # keys of the tables this command recomputes or supersedes
 
     # --- keys and paths -------------------------------------------------------------------------
     def key(self, config: Any, code: Sequence[Callable]) -> str:
@@ -306,6 +349,10 @@ class ResultStore:
                 status = "stale"   # an older result of this stage exists: its code or config has changed
             self._record("table", name, key, status, csv if status == "fresh" else None)
             return pd.DataFrame()
+        if status == "fresh" and self.recompute_other_processor and self.mode == "compute" and \
+                self.computed_elsewhere(csv):
+            self.log(f"{name}: computed on {self.computed_elsewhere(csv)}; recomputing on {cpu_model()}")
+            status = "other processor"
         if status == "fresh":
             self._record("table", name, key, "fresh", csv)
             return pd.read_csv(csv)
@@ -318,7 +365,8 @@ class ResultStore:
                                f"run `fragility compute` for it first")
         lock = self._lock(name, key)
         try:
-            status = self.check(csv)   # another run may have finished it while this one waited
+            if status != "other processor":
+                status = self.check(csv)   # another run may have finished it while this one waited
             if status == "fresh":
                 self._record("table", name, key, "fresh", csv)
                 return pd.read_csv(csv)
@@ -342,21 +390,24 @@ class ResultStore:
                 raise RuntimeError(f"state {name!r} requested in {self.mode} mode: states are computed only "
                                    f"inside table stages")
             pt = self.state_path(name, key)
-            status = self.check(pt)
+            status = self._state_status(pt)
             if status != "fresh" and self.provided:
                 raise RuntimeError(f"state {name!r} was requested outside the table stages of a run assembled "
                                    f"from chunks of members: its chapter cannot be computed in chunks")
             if status != "fresh":
                 lock = self._lock(name, key)
                 try:
-                    status = self.check(pt)   # another run may have finished it while this one waited
+                    status = self._state_status(pt)   # another run may have finished it while this one waited
                     if status != "fresh":
+                        self._check_lineage(name, config)
                         state = self._compute_and_write(name, key, config, pt, status, compute,
                                                         lambda s, p: torch.save(s, p))
                         status = "computed"
                 finally:
                     lock.release()
             if status == "fresh":
+                trained_on = json.loads(self.manifest_path(pt).read_text()).get("cpu") or UNRECORDED
+                self._check_lineage(name, config, trained_on)
                 state = torch.load(pt, weights_only=True, map_location=self.device)
             self._record("state", name, key, status, pt)
             self._states[key] = state
@@ -368,6 +419,77 @@ class ResultStore:
         their base weights), cached as its state; returns a private copy (callers may mutate it)."""
         state = self.state(name, config, lambda: compute().to_state(), code=code or (compute,))
         return kind.from_state(state, device=self.device)
+
+    def _state_status(self, pt: Path) -> str:
+        """:meth:`check`, except that a network another processor trained is trained again when this run
+        recomputes what other processors computed (its tables are to describe this processor's networks)."""
+        status = self.check(pt)
+        if status == "fresh" and self.recompute_other_processor and self.computed_elsewhere(pt):
+            return "other processor"
+        return status
+
+    # --- processors -----------------------------------------------------------------------------
+    def computed_elsewhere(self, path: Path) -> str | None:
+        """The processor that computed the stored stage at ``path`` if it is not this one, ``UNRECORDED`` if its
+        manifest names none (older manifests: it cannot be shown to be this one), else None."""
+        try:
+            m = json.loads(self.manifest_path(path).read_text())
+        except (OSError, ValueError):
+            return None
+        return _elsewhere(m)
+
+    def descendants_elsewhere(self, config: Any, trained_on: str | None = None) -> list[tuple[str, str, str]]:
+        """Stored tables of this root that descend from the network of ``config`` (their config nests it) and
+        were computed on another processor than ``trained_on`` (default: this one): ``(stage, key, processor)``."""
+        out = []
+        config = json.loads(json.dumps(config, ensure_ascii=False, default=str))   # as manifests store it
+        for man in sorted((self.root / "stages").glob("*/*.manifest.json")):
+            try:
+                m = json.loads(man.read_text())
+            except (OSError, ValueError):
+                continue
+            cpu = _elsewhere(m, trained_on)
+            if cpu and nests(m.get("config"), config):
+                out.append((m.get("stage", man.parent.name), m.get("key", man.stem), cpu))
+        return out
+
+    def _check_lineage(self, name: str, config: Any, trained_on: str | None = None) -> None:
+        """Refuse network ``name`` trained on ``trained_on`` (default: here, about to train it) if stored tables
+        computed on another processor descend from it, except (``recompute_other_processor``) the tables this
+        command recomputes or supersedes (``replacing``)."""
+        found = self.descendants_elsewhere(config, trained_on)
+        if self.recompute_other_processor:
+            found = [f for f in found if f[1] not in self.replacing]
+        if found:
+            listed = ", ".join(f"{stage} ({cpu})" for stage, _, cpu in found[:6]) + (
+                f" and {len(found) - 6} more" if len(found) > 6 else "")
+            how = (f"was trained on {trained_on}" if trained_on else
+                   f"is not stored here and would be trained again on this processor ({cpu_model()})")
+            chapters = self.chapters_showing({key for _, key, _ in found})
+            if self.recompute_other_processor:
+                raise ProcessorMismatch(
+                    f"network {name!r} {how}, but stored tables computed on another processor descend from it and "
+                    f"this command does not recompute them: {listed}. Add their chapters to the same command"
+                    + (f" ({' '.join(chapters)})" if chapters else "") + ".")
+            raise ProcessorMismatch(
+                f"network {name!r} {how}, but stored tables of {self.root} that descend from it were computed on "
+                f"another: {listed}. Another processor's floating-point kernels train other networks from the same "
+                f"seed, so a new table would not describe the networks those tables do. Run on that processor, or "
+                f"recompute here every table of the chapters involved, in one command"
+                + (f": fragility compute {' '.join(chapters)} --recompute-other-processor" if chapters else
+                   " (--recompute-other-processor)") + ", with this run's profile and seeds.")
+
+    def chapters_showing(self, keys: set[str]) -> list[str]:
+        """The chapters of this root whose index records any of these table keys."""
+        out = []
+        for index in sorted(self.root.glob("*/index.json")):
+            try:
+                tables = json.loads(index.read_text()).get("tables", {})
+            except (OSError, ValueError, AttributeError):
+                continue
+            if keys & set(tables.values()):
+                out.append(index.parent.name)
+        return out
 
     # --- housekeeping ---------------------------------------------------------------------------
     def tables(self) -> list[StageRecord]:
