@@ -349,9 +349,10 @@ class ResultStore:
                 status = "stale"   # an older result of this stage exists: its code or config has changed
             self._record("table", name, key, status, csv if status == "fresh" else None)
             return pd.DataFrame()
-        if status == "fresh" and self.recompute_other_processor and self.mode == "compute" and \
-                self.computed_elsewhere(csv):
-            self.log(f"{name}: computed on {self.computed_elsewhere(csv)}; recomputing on {cpu_model()}")
+        elsewhere = self.computed_elsewhere(csv) if status == "fresh" and self.recompute_other_processor and \
+            self.mode == "compute" else None
+        if elsewhere:
+            self.log(f"{name}: computed on {elsewhere}; recomputing on {cpu_model()}")
             status = "other processor"
         if status == "fresh":
             self._record("table", name, key, "fresh", csv)
