@@ -35,21 +35,25 @@ def _unit_ranges() -> dict[str, list[tuple[int, int, str]]]:
 
 
 def test_every_function_a_stage_executes_is_in_its_key(tmp_path, monkeypatch):
-    """Run every chapter at the smoke profile under a profiler; each science function called while a stage
+    """Run every chapter at the smoke profile under a tracer; each science function called while a stage
     computes must lie in the static closure of that stage's code (nested stages checked against their own)."""
     ranges = _unit_ranges()
     index = code_index()
     stack: list[tuple[str, set[str]]] = []
     violations: set[tuple[str, str]] = set()
 
-    def unit_of(code) -> str | None:
-        for first, last, uid in ranges.get(code.co_filename, ()):
-            if first <= code.co_firstlineno <= last:
-                return uid
-        return None
+    units: dict = {}   # code object -> unit id (or None): looked up once per function, not once per call
 
-    def profiler(frame, event, arg):
-        if event == "call" and stack:
+    def unit_of(code) -> str | None:
+        if code not in units:
+            units[code] = next((uid for first, last, uid in ranges.get(code.co_filename, ())
+                                if first <= code.co_firstlineno <= last), None)
+        return units[code]
+
+    def tracer(frame, event, arg):
+        # a global trace function sees every Python call (not the C calls a profiler also gets) and, returning
+        # None, traces no line inside it
+        if stack:
             uid = unit_of(frame.f_code)
             if uid is not None and uid not in stack[-1][1]:
                 violations.add((stack[-1][0], uid))
@@ -70,13 +74,13 @@ def test_every_function_a_stage_executes_is_in_its_key(tmp_path, monkeypatch):
 
     monkeypatch.setattr(ResultStore, "table", traced(ResultStore.table))
     monkeypatch.setattr(ResultStore, "state", traced(ResultStore.state))
-    sys.setprofile(profiler)
+    sys.settrace(tracer)
     try:
         for chapter in reproduced_chapters():
             seeds = (42,) if chapter.default_seeds == (42,) else FEW_SEEDS
             Run.of(chapter, profile="smoke", seeds=seeds, results_dir=tmp_path).compute(progress=False, log=None)
     finally:
-        sys.setprofile(None)
+        sys.settrace(None)
     assert not violations, "executed but not in the stage's key: " + ", ".join(sorted(map(str, violations)))
 
 

@@ -136,3 +136,38 @@ def test_ketamine_by_net_gradient_regrows_as_many_sites_as_the_chosen_reading():
     assert any(not torch.equal(alt.active(k_), chosen.active(k_)) for k_ in range(net.n_layers))
     with pytest.raises(ValueError, match="gradient"):
         ketamine_by_net_gradient(net.clone(), dataclasses.replace(k, by="random"), task.train, progress=False)
+
+
+def test_ssri_under_a10_is_trained_with_the_chosen_draws_so_only_the_order_of_noise_differs():
+    import dataclasses
+    from types import SimpleNamespace
+
+    from fragility_core.science.connectivity import prune_magnitude
+    from fragility_core.science.data import BlobTask, TaskSpec
+    from fragility_core.science.readings import acute_alternative_arms, ssri_with_noise_after_modulation
+    from fragility_core.science.training import Ramp, TrainSpec
+    from fragility_core.science.treatments import SSRI, treat
+
+    task = BlobTask.generate(dataclasses.replace(TaskSpec(), n_train=256, n_standard=20, n_clean=10))
+    pruned = EnsembleMLP([1, 2])
+    prune_magnitude(pruned, 0.95)
+
+    def stages(ssri):
+        return SimpleNamespace(pruned=pruned.clone, baseline=pruned.clone, task=task, progress=False,
+                               treated=lambda t: treat(pruned.clone(), t, task.train, progress=False),
+                               protocol=SimpleNamespace(ssri=ssri, ketamine=None, neurosteroid=None))
+
+    plain = SSRI(training=TrainSpec(epochs=2, lr=1e-3, noise=Ramp(0.5, 0.0)))     # gain 1: the order is moot
+    chosen = treat(pruned.clone(), plain, task.train, progress=False)
+    alt = ssri_with_noise_after_modulation(stages(plain))
+    assert not alt.noise_before_modulation and chosen.noise_before_modulation
+    assert all(torch.equal(a, c) for a, c in zip(alt.weights, chosen.weights))   # same batches, same noise draws
+
+    # three epochs: the middle one has both gain (1.3) and noise (0.25); at the ends one of them is moot
+    ramped = SSRI(training=TrainSpec(epochs=3, lr=1e-3, noise=Ramp(0.5, 0.0), gain=Ramp(1.0, 1.6)))
+    chosen = treat(pruned.clone(), ramped, task.train, progress=False)
+    alt = acute_alternative_arms(stages(ramped), "A10")["ssri"]()
+    assert not all(torch.equal(a, c) for a, c in zip(alt.weights, chosen.weights))   # the gain meets the noise
+    for layer in range(pruned.n_layers):
+        assert torch.equal(alt.active(layer), pruned.active(layer))                   # the mask is untouched
+        assert bool(((alt.weights[layer] != 0) <= alt.active(layer)).all())

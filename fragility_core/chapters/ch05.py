@@ -7,13 +7,15 @@ from fragility_core.chapters.base import FRESH_SEEDS, Chapter
 from fragility_core.profiles import PROFILES
 from functools import partial
 
-from fragility_core.science.acute import TEN_SEEDS, TREATED, acute_protocol, acute_table, arm_configs, arm_networks
-from fragility_core.compare.claims import Claim, claims_table
+from fragility_core.science.acute import (ACUTE_CONDITIONS, TEN_SEEDS, TREATED, acute_protocol, acute_table,
+                                         arm_configs, arm_networks)
+from fragility_core.compare.claims import Claim, claims_table, verdicts_under
 from fragility_core.science.protocol import Protocol, draws_own_data
-from fragility_core.science.readings import activation_variants
+from fragility_core.science.readings import READINGS, acute_alternative_arms, activation_variants
 from fragility_core.science.stages import Stages
 from fragility_core.store import ResultStore
-from fragility_core.science.stress import BIASED, COMBINED, EXTREME, internal
+from fragility_core.science.relapse import battery_with_relapse
+from fragility_core.science.stress import BIASED, COMBINED, EXTREME, internal, modulation_metrics
 from fragility_core.compare.tables import grid_rows, key_row, pick, series_stat, stat, summarise
 
 ROWS = {"untreated": "Untreated (pruned)", "ketamine": "Ketamine-like", "ssri": "SSRI-like",
@@ -49,14 +51,51 @@ def activation_table(st: Stages) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def readings_table(st: Stages) -> pd.DataFrame:
+    """The arms that A10's and A11's alternative readings change, under them, measured as the acute table measures
+    every arm (the sensitivity table)."""
+    parts = []
+    for reading in READINGS:
+        for arm, make in acute_alternative_arms(st, reading).items():
+            net = make()
+            parts.append(battery_with_relapse(net, st.task, st.protocol.relapse_fraction, ACUTE_CONDITIONS,
+                                              reading=reading, arm=arm))
+            parts.append(modulation_metrics(net, st.task, reading=reading, arm=arm))
+    return pd.concat(parts, ignore_index=True)
+
+
 def compute(store: ResultStore, protocol: Protocol, *, progress: bool = True) -> dict[str, pd.DataFrame]:
-    """The acute comparison; on the published seeds also the activation magnitude under A20's readings."""
+    """The acute comparison; on the published seeds also the activation magnitude under A20's readings and the
+    arms under A10's and A11's."""
     st = Stages(store, protocol, progress=progress)
     tables = {"acute": acute_table(store, st)}
     if protocol.seeds == TEN_SEEDS:
         tables["activation"] = store.table("ch05-activation-readings", {"parent": arm_configs(st), "reading": "A20"},
                                            partial(activation_table, st))
+        tables["readings"] = store.table("ch05-readings", {"parent": arm_configs(st), "readings": READINGS,
+                                                           "ssri under A10": "trained again"},
+                                         partial(readings_table, st))
     return tables
+
+
+CHOSEN = "as chosen (A10: noise before gain and damping; A11: drug off restores ReLU)"
+
+
+def under_readings(results: dict[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
+    """The chapter's tables under each reading: the chosen ones, then each alternative replacing the arms it
+    changes (every row of those arms)."""
+    out = {CHOSEN: results}
+    acute = results["acute"]
+    for reading, alt in results["readings"].groupby("reading", sort=False):
+        replaced = pd.concat([acute[~acute["arm"].isin(alt["arm"].unique())], alt[acute.columns]],
+                             ignore_index=True)
+        out[f"{reading}: {READINGS[reading]}"] = {**results, "acute": replaced}
+    return out
+
+
+def claims_under_readings(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every claim's verdict under each reading (one column per reading) and whether any reading changes it."""
+    return verdicts_under(claims, under_readings(results))
 
 
 CHOSEN_ACTIVATION = "mean |h|, standard set (chosen)"

@@ -67,8 +67,8 @@ def maintenance_state(store: ResultStore, st: Stages, i: int) -> dict:
         else:
             prev = maintenance_state(store, st, i - 1)
             net, carry = EnsembleMLP.from_state(prev["net"], device=store.device), {"adam": prev["adam"]}
-        spec = TrainSpec(epochs=end - start, lr=COURSE.lr)
-        train(net, st.task.train.x, st.task.train.y, spec, purpose=f"maintenance-{start}-{end}",
+        spec, data = TrainSpec(epochs=end - start, lr=COURSE.lr), st.task.tile_members(len(TREATED)).train
+        train(net, data.x, data.y, spec, purpose=f"maintenance-{start}-{end}",
               progress=st.progress, desc=f"maintenance {start}→{end} epochs", carry=carry)
         return {"net": net.to_state(), "adam": carry["adam"]}
     return store.state(f"ch07-maintenance-{end}", cfg, compute)
@@ -136,16 +136,15 @@ def withdrawal_table(net: EnsembleMLP, st: Stages, published_duration: int, epoc
     at the arm's own decay rate and, as a control the volume lacks, at every arm's rate."""
     n = len(st.protocol.seeds)
     rows = []
-    on = evaluate(net, st.task, BIASED)
     for i, arm in enumerate(TREATED):
-        members = list(range(i * n, (i + 1) * n))
-        part = net.select(members)
+        part = net.select(list(range(i * n, (i + 1) * n)))
+        on = evaluate(part, st.task, BIASED)
         for schedule, rate in [("own rate", DECAY_RATES[arm])] + [(f"uniform {r:g}", r) for r in
                                                                     sorted(set(DECAY_RATES.values()))]:
             p = decayed_protection(rate, COURSE.decay_steps)
             acc = evaluate(withdraw(part, p), st.task, BIASED)
             rows += [dict(duration=published_duration, epochs=epochs, arm=arm, seed=part.seeds[m], schedule=schedule,
-                          rate=rate, protection=p, biased_on=float(on[members[m]]), biased=float(acc[m]),
+                          rate=rate, protection=p, biased_on=float(on[m]), biased=float(acc[m]),
                           relapsed=bool(acc[m] < COURSE.relapse_threshold)) for m in range(n)]
     return pd.DataFrame(rows)
 

@@ -94,7 +94,10 @@ def arms_config(st: Stages, p: BipolarProtocol) -> dict:
 
 
 def treated_ensemble(st: Stages, p: BipolarProtocol) -> EnsembleMLP:
-    """The three treated arms of every seed as one ensemble, in the order of ``TREATED``."""
+    """The three treated arms of every seed as one ensemble, in the order of ``TREATED``: it trains and is
+    measured on ``st.task.tile_members(len(TREATED))`` (each arm's members on their seeds' data when every seed
+    draws its own; the ketamine-like regrowth of kindling scores its members, the last block, on the first
+    block of that task, which holds the same seeds' data in the same order)."""
     nets = arm_networks(st, p)
     return EnsembleMLP.concat([nets[arm]() for arm in TREATED])
 
@@ -151,7 +154,8 @@ def maintenance_state(st: Stages, p: BipolarProtocol, i: int) -> dict:
         else:
             prev = maintenance_state(st, p, i - 1)
             net, carry = EnsembleMLP.from_state(prev["net"], device=st.store.device), {"adam": prev["adam"]}
-        train(net, st.task.train.x, st.task.train.y, TrainSpec(epochs=end - start, lr=p.course.lr),
+        data = st.task.tile_members(len(TREATED)).train
+        train(net, data.x, data.y, TrainSpec(epochs=end - start, lr=p.course.lr),
               purpose=f"maintenance-{start}-{end}", progress=st.progress, desc=f"maintenance {start}→{end} epochs",
               carry=carry)
         return {"net": net.to_state(), "adam": carry["adam"]}
@@ -176,11 +180,11 @@ def kindling_state(st: Stages, p: BipolarProtocol, cycle: int) -> dict:
             net = treated_ensemble(st, p)
         else:
             net = EnsembleMLP.from_state(kindling_state(st, p, cycle - 1)["net"], device=st.store.device)
-        n = len(p.acute.seeds)
-        net = maintain(net, st.task, p.kindling, cycle, list(range(TREATED.index("ketamine") * n,
-                                                                  (TREATED.index("ketamine") + 1) * n)),
+        n, task = len(p.acute.seeds), st.task.tile_members(len(TREATED))
+        net = maintain(net, task, p.kindling, cycle, list(range(TREATED.index("ketamine") * n,
+                                                               (TREATED.index("ketamine") + 1) * n)),
                        progress=st.progress)
-        log = episode(net, st.task, p.kindling, cycle)
+        log = episode(net, task, p.kindling, cycle)
         return {"net": net.to_state(), "log": log}
     return st.store.state(f"ch08-kindling-cycle{cycle}", kindling_config(st, p, cycle), compute)
 
@@ -196,7 +200,8 @@ def kindling_table(st: Stages, p: BipolarProtocol) -> pd.DataFrame:
     for c in range(p.kindling.cycles):
         rows += member_rows(kindling_state(st, p, c)["log"], seeds, n, cycle=c)
     last = EnsembleMLP.from_state(kindling_state(st, p, p.kindling.cycles - 1)["net"], device=st.store.device)
-    rows += member_rows(autonomy(last, st.task, p.kindling), seeds, n, cycle=p.kindling.cycles)
+    rows += member_rows(autonomy(last, st.task.tile_members(len(TREATED)), p.kindling), seeds, n,
+                        cycle=p.kindling.cycles)
     return pd.DataFrame(rows)
 
 

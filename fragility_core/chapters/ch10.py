@@ -18,7 +18,7 @@ from functools import partial
 import pandas as pd
 
 from fragility_core.chapters.base import Chapter
-from fragility_core.chapters.ch07 import relapse_probability, withdrawal_table
+from fragility_core.chapters.ch07 import COURSE, relapse_probability
 from fragility_core.chapters.ch08 import KINDLED, kindling_summary, member_rows, per_seed
 from fragility_core.compare.claims import Claim, claims_table
 from fragility_core.compare.tables import grid_rows, key_row, series_stat, stat, summarise
@@ -29,11 +29,12 @@ from fragility_core.science.acute import ACUTE_CONDITIONS, TEN_SEEDS, TREATED, a
 from fragility_core.science.connectivity import prune_magnitude
 from fragility_core.science.data import BlobTask
 from fragility_core.science.kindling import Kindling, autonomy, episode, maintain
-from fragility_core.science.mood_stabiliser import Discontinuation
+from fragility_core.science.mood_stabiliser import DECAY_RATES, Discontinuation, decayed_protection, withdraw
 from fragility_core.science.protocol import Protocol, scale_epochs
 from fragility_core.science.relapse import battery_with_relapse
 from fragility_core.science.scars import EarlyAdversity, early_adversity, scar_percent
-from fragility_core.science.stress import BIASED, COMBINED, EXTREME, modulation_metrics
+from fragility_core.science.stages import Stages
+from fragility_core.science.stress import BIASED, COMBINED, EXTREME, evaluate, modulation_metrics
 from fragility_core.science.training import TrainSpec, train
 from fragility_core.science.treatments import drug_off, treat
 from fragility_core.store import MissingStage, ResultStore
@@ -211,6 +212,26 @@ class WithdrawalContext:
 
     protocol: Protocol
     task: BlobTask
+
+
+def withdrawal_table(net: EnsembleMLP, st: Stages, published_duration: int, epochs: int) -> pd.DataFrame:
+    """Chapter 7's withdrawal table as it was before that chapter measured each arm's drug-on accuracy on its own
+    members (which per-seed data needs; on shared data the numbers are the same): kept here so that this
+    chapter's stored tables, hours of training, keep their keys until the chapter is computed again."""
+    n = len(st.protocol.seeds)
+    rows = []
+    on = evaluate(net, st.task, BIASED)
+    for i, arm in enumerate(TREATED):
+        members = list(range(i * n, (i + 1) * n))
+        part = net.select(members)
+        for schedule, rate in [("own rate", DECAY_RATES[arm])] + [(f"uniform {r:g}", r) for r in
+                                                                    sorted(set(DECAY_RATES.values()))]:
+            p = decayed_protection(rate, COURSE.decay_steps)
+            acc = evaluate(withdraw(part, p), st.task, BIASED)
+            rows += [dict(duration=published_duration, epochs=epochs, arm=arm, seed=part.seeds[m], schedule=schedule,
+                          rate=rate, protection=p, biased_on=float(on[members[m]]), biased=float(acc[m]),
+                          relapsed=bool(acc[m] < COURSE.relapse_threshold)) for m in range(n)]
+    return pd.DataFrame(rows)
 
 
 def withdrawal_after(store: ResultStore, p: RecurrentProtocol, task: BlobTask, progress: bool,

@@ -5,8 +5,9 @@ conclusions it carries. Only readings that change evaluation, not training, are 
 stored ones, so the comparison isolates the reading.
 
 - ``A10``: internal noise enters *after* gain and damping (``a·g·d + ε``) instead of before (``(a + ε)·g·d``).
-  The modulated arms train without internal noise (chapter 4; chapter 5's SSRI-like arm trains with a noise
-  ramp, so there the reading also changes training, which this does not redo);
+  The modulated arms train without internal noise, except chapter 5's SSRI-like arm, whose noise ramp meets its
+  gain ramp: :func:`acute_alternative_arms` retrains that arm under the reading (same draws), the others are
+  evaluated again;
 - ``A11``: withdrawing the neurosteroid-like drug removes gain and damping but keeps its tanh (instead of
   restoring ReLU).
 
@@ -35,7 +36,7 @@ from fragility_core.rng import generator
 from fragility_core.science.data import BlobTask, Split
 from fragility_core.science.mood_stabiliser import decayed_protection, withdraw
 from fragility_core.science.connectivity import regrow
-from fragility_core.science.treatments import Ketamine, drug_off
+from fragility_core.science.treatments import Ketamine, drug_off, treat
 from fragility_core.validate import check_choice
 
 READINGS = {"A10": "internal noise after gain and damping", "A11": "drug off keeps the tanh"}
@@ -64,6 +65,24 @@ def alternative_arms(st: Stages, reading: str) -> dict[str, Callable[[], Ensembl
         return {a: (lambda make=make: noise_after_modulation(make())) for a, make in arms.items()
                 if a not in ("dense", "untreated", "neurosteroid-off")}   # unmodulated: nothing to reorder
     return {"neurosteroid-off": lambda: drug_off_keeping_tanh(st.treated(st.protocol.neurosteroid))}
+
+
+def ssri_with_noise_after_modulation(st: Stages) -> EnsembleMLP:
+    """The SSRI-like arm trained again from the stored pruned network with its internal noise added after the gain
+    (A10's alternative), with the chosen reading's batches and noise draws; it is evaluated so as well."""
+    net = st.pruned()
+    net.noise_before_modulation = False
+    return treat(net, st.protocol.ssri, st.task.train, progress=st.progress)
+
+
+def acute_alternative_arms(st: Stages, reading: str) -> dict[str, Callable[[], EnsembleMLP]]:
+    """Chapter 5's arms (gain from the drugs) under ``reading``: as :func:`alternative_arms`, except that under
+    A10 the SSRI-like arm, which trains with internal noise while its gain ramps up, is trained under the reading
+    too, not only evaluated."""
+    arms = alternative_arms(st, reading)
+    if reading == "A10":
+        arms["ssri"] = lambda: ssri_with_noise_after_modulation(st)
+    return arms
 
 
 # --- chapter 7: what withdrawal leaves ---------------------------------------------------------------------
