@@ -86,6 +86,28 @@ def test_ten_seed_chapters_keep_the_volumes_data_on_its_seeds_and_draw_their_own
     assert CHAPTERS["ch06"].protocol("paper", tuple(range(10))).per_seed_data   # chapter 6 always per seed
 
 
+def test_withdrawal_of_the_three_arms_in_one_ensemble_reads_each_seeds_own_data():
+    """The maintained arms are one ensemble of three blocks of the seeds; with per-seed data each block is
+    measured on its seeds' sets, exactly as each arm alone."""
+    from types import SimpleNamespace
+
+    from fragility_core.chapters.ch07 import withdrawal_table
+    from fragility_core.models.mlp import EnsembleMLP
+    from fragility_core.science.stress import BIASED, evaluate
+
+    seeds = (3, 4)
+    task = BlobTask.per_member([seed_task_spec(s, TaskSpec(n_train=64, n_standard=300, n_clean=20)) for s in seeds])
+    arms = [EnsembleMLP(list(seeds)) for _ in range(3)]
+    for k, arm in enumerate(arms):
+        arm.gain.fill_(1.0 + 0.3 * k)
+    table = withdrawal_table(EnsembleMLP.concat(arms), SimpleNamespace(task=task, protocol=SimpleNamespace(
+        seeds=seeds)), published_duration=25, epochs=25)
+    own = table[table.schedule == "own rate"]
+    assert len(own) == 3 * len(seeds)
+    for k, (arm, rows) in enumerate(own.groupby("arm", sort=False)):
+        assert rows["biased_on"].tolist() == [float(a) for a in evaluate(arms[k], task, BIASED)]
+
+
 def _toy_claims(tables):
     """Two claims on a toy table: one about each network (value > 0), one about a set of seeds (most positive)."""
     from fragility_core.compare.claims import Claim, claims_table
