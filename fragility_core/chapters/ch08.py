@@ -335,16 +335,22 @@ def reproduced(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def relapse_after_long_and_short(withdrawal: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """SSRI-like and neurosteroid-like arms: the relapse probability (%, own decay rate) averaged over the
+    maintenance lengths beyond 100 epochs, and over those of 100 or fewer (C8.4)."""
+    own = withdrawal[withdrawal.schedule == "own rate"]
+    by_duration = own.groupby(["arm", "duration"])["relapsed"].mean().unstack() * 100
+    return {a: (by_duration.loc[a][by_duration.columns > 100].mean(),
+                by_duration.loc[a][by_duration.columns <= 100].mean()) for a in ("ssri", "neurosteroid")}
+
+
 def claims(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
     acute, w, kin = results["acute"], results["withdrawal"], kindling_summary(results["kindling"])
     s = summarise(acute, ["arm", "metric"])
     v = lambda arm, metric: stat(s, arm=arm, metric=metric)["value"]  # noqa: E731
     f = lambda metric, arms: ", ".join(f"{ROWS.get(a, a)} {v(a, metric):.3g}" for a in arms)  # noqa: E731
     prob = relapse_probability(w)
-    own = w[w.schedule == "own rate"]
-    by_duration = own.groupby(["arm", "duration"])["relapsed"].mean().unstack() * 100
-    long_vs_short = {a: (by_duration.loc[a][by_duration.columns > 100].mean(),
-                         by_duration.loc[a][by_duration.columns <= 100].mean()) for a in ("ssri", "neurosteroid")}
+    long_vs_short = relapse_after_long_and_short(w)
     total = {a: float(kin[a]["total relapses"].mean()) for a in KINDLED}
     auto = {a: 100 * float(kin[a]["autonomous"].mean()) for a in KINDLED}
     final = {a: float(kin[a]["autonomy accuracy"].mean()) for a in KINDLED}
