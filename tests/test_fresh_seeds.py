@@ -86,6 +86,20 @@ def test_ten_seed_chapters_keep_the_volumes_data_on_its_seeds_and_draw_their_own
     assert CHAPTERS["ch06"].protocol("paper", tuple(range(10))).per_seed_data   # chapter 6 always per seed
 
 
+def test_chapter_8_on_further_seeds_draws_their_own_data_and_scars_on_chapter_5s_substrate():
+    from fragility_core.chapters import ch08
+
+    ch = CHAPTERS["ch08"]
+    published = ch.protocol("paper", tuple(range(10)))
+    assert published == ch08.protocol("paper", tuple(range(10))) and not published.acute.per_seed_data
+    assert not ch.protocol("smoke", (0, 1, 2)).acute.per_seed_data   # CI's subset keeps the volume's data
+    fresh = ch.protocol("paper", FRESH_SEEDS)
+    assert ch.fresh_seeds == FRESH_SEEDS and fresh.acute.per_seed_data
+    assert fresh.acute == CHAPTERS["ch05"].protocol("paper", FRESH_SEEDS)   # the same baseline and prune stages
+    assert fresh.kindling == published.kindling and fresh.course == published.course   # nothing else changes
+    assert ch.panel_claims <= set(ch08.claims(Run.of("ch08").load()[0])["claim"])   # panels name real claims
+
+
 def test_withdrawal_of_the_three_arms_in_one_ensemble_reads_each_seeds_own_data():
     """The maintained arms are one ensemble of three blocks of the seeds; with per-seed data each block is
     measured on its seeds' sets, exactly as each arm alone."""

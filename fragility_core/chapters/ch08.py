@@ -6,7 +6,7 @@ from functools import partial
 
 import pandas as pd
 
-from fragility_core.chapters.base import Chapter
+from fragility_core.chapters.base import FRESH_SEEDS, Chapter
 from fragility_core.chapters.ch07 import relapse_probability, withdrawal_table
 from fragility_core.compare.claims import Claim, claims_table
 from fragility_core.compare.tables import grid_rows, key_row, series_stat, stat, summarise
@@ -16,7 +16,7 @@ from fragility_core.science.acute import ACUTE_CONDITIONS, TEN_SEEDS, TREATED, a
 from fragility_core.science.connectivity import regrow, sparsity
 from fragility_core.science.kindling import Kindling, autonomy, episode, maintain
 from fragility_core.science.mood_stabiliser import Discontinuation
-from fragility_core.science.protocol import Protocol, scale_epochs
+from fragility_core.science.protocol import Protocol, draws_own_data, scale_epochs
 from fragility_core.science.relapse import battery_with_relapse
 from fragility_core.science.scars import EarlyAdversity, early_adversity, scar_percent
 from fragility_core.science.stages import Stages
@@ -53,6 +53,16 @@ def protocol(profile: str, seeds) -> BipolarProtocol:
     kindling = replace(kindling, trigger_batches=prof.samples(kindling.trigger_batches * kindling.batch_size)
                        // kindling.batch_size)
     return BipolarProtocol(acute=acute, kindling=kindling)
+
+
+def protocol_for_seeds(profile: str, seeds) -> BipolarProtocol:
+    """The chapter's protocol (:func:`protocol`) for any seed list: the volume's seeds 0–9 and their subsets share
+    the volume's data, any other list draws each seed's own (:func:`draws_own_data`), as in chapters 5–7.
+
+    A separate function, because the stage keys' static closure reaches :func:`protocol` by name (through a
+    parameter so named): on the published seeds it returns what :func:`protocol` does, so their keys stay."""
+    p = protocol(profile, seeds)
+    return replace(p, acute=replace(p.acute, per_seed_data=draws_own_data(seeds, TEN_SEEDS)))
 
 
 # --- the scarred substrate and the arms on it ------------------------------------------------------------
@@ -227,12 +237,15 @@ ALTERNATIVE_KINDLING_LR = 1e-5   # A31's other reading of "low-learning-rate" ma
 
 def compute_with_alternatives(store: ResultStore, protocol: BipolarProtocol, *,
                               progress: bool = True) -> dict[str, pd.DataFrame]:
-    """The chapter's tables (:func:`compute`), plus kindling under the alternative reading of its maintenance
-    learning rate, shown on the page where our kindling departs from the published one.
+    """The chapter's tables (:func:`compute`), plus, on the published seeds, kindling under the alternative
+    reading of its maintenance learning rate, shown on the page where our kindling departs from the published one
+    (on the further seeds the claims need the chapter's own tables only).
 
     A separate function so that adding an investigation leaves the keys of the chapter's own stages alone.
     """
     out = compute(store, protocol, progress=progress)
+    if protocol.acute.seeds != TEN_SEEDS:
+        return out
     st = Stages(store, protocol.acute, progress=progress)
     alt = replace(protocol, kindling=replace(protocol.kindling, maintenance=replace(
         protocol.kindling.maintenance, lr=ALTERNATIVE_KINDLING_LR)))
@@ -428,7 +441,8 @@ CHAPTER = Chapter(
              'after discontinuation, and through repeated kindling cycles with a shrinking trigger, ending with a '
              'test of whether episodes have become autonomous.'),
     doi='10.5281/zenodo.18304566',
-    default_seeds=TEN_SEEDS, profiles=tuple(PROFILES),
+    default_seeds=TEN_SEEDS, fresh_seeds=FRESH_SEEDS, panel_claims=frozenset({"C8.4", "C8.5", "C8.8"}),
+    profiles=tuple(PROFILES),
     member_memory_mb=450,   # peak per member, measured at the smoke profile (217 MB), doubled
-    protocol=protocol, compute=compute_with_alternatives, reproduced=reproduced, claims=claims,
+    protocol=protocol_for_seeds, compute=compute_with_alternatives, reproduced=reproduced, claims=claims,
 )
