@@ -239,12 +239,13 @@ def compute_with_alternatives(store: ResultStore, protocol: BipolarProtocol, *,
                               progress: bool = True) -> dict[str, pd.DataFrame]:
     """The chapter's tables (:func:`compute`), plus, on the published seeds, kindling under the alternative
     reading of its maintenance learning rate, shown on the page where our kindling departs from the published one
-    (on the further seeds the claims need the chapter's own tables only).
+    (a seed list that draws its own data, the further seeds', judges the claims, which need the chapter's own
+    tables only).
 
     A separate function so that adding an investigation leaves the keys of the chapter's own stages alone.
     """
     out = compute(store, protocol, progress=progress)
-    if protocol.acute.seeds != TEN_SEEDS:
+    if protocol.acute.per_seed_data:
         return out
     st = Stages(store, protocol.acute, progress=progress)
     alt = replace(protocol, kindling=replace(protocol.kindling, maintenance=replace(
