@@ -237,10 +237,10 @@ ALTERNATIVE_KINDLING_LR = 1e-5   # A31's other reading of "low-learning-rate" ma
 
 def compute_with_alternatives(store: ResultStore, protocol: BipolarProtocol, *,
                               progress: bool = True) -> dict[str, pd.DataFrame]:
-    """The chapter's tables (:func:`compute`), plus, on the published seeds, kindling under the alternative
-    reading of its maintenance learning rate, shown on the page where our kindling departs from the published one
-    (a seed list that draws its own data, the further seeds', judges the claims, which need the chapter's own
-    tables only).
+    """The chapter's tables (:func:`compute`), plus, on seed lists that keep the volume's data, kindling under the
+    alternative reading of its maintenance learning rate, shown on the page where our kindling departs from the
+    published one. The further seeds draw their own data and judge only the claims, which need the chapter's own
+    tables.
 
     A separate function so that adding an investigation leaves the keys of the chapter's own stages alone.
     """
