@@ -13,7 +13,7 @@ on each slice:
 - :func:`claims_on_seeds`: per claim, in how many fresh seeds it holds, with a 95 % bootstrap interval of that
   share.
 
-The ten-seed chapters 5 and 6 run on the same 30 further seeds. Their published numbers are ten-seed means, so
+The ten-seed chapters 5, 6 and 8 run on the same 30 further seeds. Their published numbers are ten-seed means, so
 they are not placed seed by seed; their claims are judged seed by seed as above, except the claims about a set of
 seeds (an SD across seeds, a ranking in every seed, a count of relapsed seeds), which are judged on the three
 disjoint ten-seed panels (500–509, 510–519, 520–529), as the volume judged them on its ten.
