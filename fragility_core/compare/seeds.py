@@ -15,8 +15,9 @@ on each slice:
 
 The ten-seed chapters 5, 6 and 8 run on the same 30 further seeds. Their published numbers are ten-seed means, so
 they are not placed seed by seed; their claims are judged seed by seed as above, except the claims about a set of
-seeds (an SD across seeds, a ranking in every seed, a count of relapsed seeds), which are judged on the three
-disjoint ten-seed panels (500–509, 510–519, 520–529), as the volume judged them on its ten.
+seeds (an SD across seeds, a ranking in every seed, a count or share of relapsing seeds or runs, autonomy in
+some seed), which are judged on the three disjoint ten-seed panels (500–509, 510–519, 520–529), as the volume
+judged them on its ten.
 """
 from __future__ import annotations
 
