@@ -6,6 +6,8 @@ into place only when it completed, so an interrupted run never leaves a damaged 
 """
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -14,9 +16,9 @@ from pathlib import Path
 
 import nbformat
 
-from fragility_core.chapters import CHAPTERS, Chapter, reproduced_chapters
+from fragility_core.chapters import CHAPTERS, Chapter
 from fragility_core.runs import Run
-from fragility_core.store import publish, remove_leftovers, temporary_path
+from fragility_core.store import ResultStore, publish, reads, remove_leftovers, sha256_file, temporary_path, write_json
 from fragility_core.validate import check_writable_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,15 +69,119 @@ def execute(source: Path, target: Path, parameters: dict, *, progress: bool = Fa
     check_writable_dir("output_dir", target.parent)
     remove_leftovers(target.parent, suffixes=(".ipynb",))
     tmp = temporary_path(target, suffix=".ipynb")
+    log = temporary_path(target, suffix=".reads")
+    before = os.environ.get(reads.ENV)
+    os.environ[reads.ENV] = str(log)   # the kernel inherits it: every table it is served is noted there
     try:
         papermill.execute_notebook(str(source), str(tmp), cwd=str(ROOT), progress_bar=progress,
                                    kernel_name="python3", parameters=parameters)
         tidy_executed(tmp, heading)
+        write_json(manifest_of(target), page_manifest(target, log.read_text().splitlines()))
         publish(tmp, target)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        if before is None:
+            os.environ.pop(reads.ENV, None)
+        else:
+            os.environ[reads.ENV] = before
+        for p in (tmp, log):
+            if p.exists():
+                p.unlink()
     return target
+
+
+# --- page manifests -----------------------------------------------------------------------------------
+def manifest_of(page: Path) -> Path:
+    """Where a page's manifest lies: beside it, ``<page>.reads.json``."""
+    return page.with_name(page.stem + ".reads.json")
+
+
+def _shown(path: str) -> str:
+    """A path as a manifest records it: relative to the repository when inside it (manifests are committed)."""
+    p = Path(path)
+    try:
+        return str(p.relative_to(ROOT))
+    except ValueError:
+        return str(p)
+
+
+def page_manifest(page: Path, lines: list[str]) -> dict:
+    """Every stored table and page export a page read while it was rendered (each once, in reading order)."""
+    tables, exports = [], []
+    for line in lines:
+        r = json.loads(line)
+        if r["kind"] == "table":
+            item = {"root": _shown(r["root"]), "name": r["name"], "key": r["key"], "digest": r["digest"],
+                    "served_as": r["status"]}
+            if item not in tables:
+                tables.append(item)
+        else:
+            item = {"path": _shown(r["path"]), "digest": r["digest"]}
+            if item not in exports:
+                exports.append(item)
+    return {"page": page.name, "tables": tables, "exports": exports}
+
+
+class CurrentTables:
+    """What the current code computes in each results root: ``(root, table name) -> {key: status}``, from a plan of
+    every chapter run recorded there (its ``chNN/index.json``; two chapters may compute a table of one name from
+    different configs)."""
+
+    def __init__(self):
+        self._roots: dict[Path, dict[str, dict[str, str]]] = {}
+
+    def of(self, root: Path) -> dict[str, dict[str, str]]:
+        root = root.resolve()
+        if root not in self._roots:
+            found: dict[str, dict[str, str]] = {}
+            for index in sorted(root.glob("ch*/index.json")):
+                meta = json.loads(index.read_text())
+                try:
+                    run = Run.of(meta["chapter"], profile=meta["profile"], seeds=meta["seeds"],
+                                 results_dir=root.parent)
+                except ValueError:
+                    continue
+                if run.root.resolve() != root:
+                    continue
+                for r in run.status():
+                    found.setdefault(r.name, {})[r.key] = r.status
+            self._roots[root] = found
+        return self._roots[root]
+
+
+def page_staleness(page: Path, current: CurrentTables | None = None, root: Path = ROOT) -> list[str]:
+    """Why a rendered page no longer shows what the current code computes (empty: it does). Every table it read,
+    of any chapter and results root, must still be the current, fresh table with the same content; every export
+    it read (a chapter's comparison or claims) must be unchanged, and the page that wrote it current. Relative
+    paths in the manifest are read from ``root`` (the repository)."""
+    man = manifest_of(page)
+    if not man.exists():
+        return ["the page has no manifest of the tables it read"]
+    current = current or CurrentTables()
+    m = json.loads(man.read_text())
+    out = []
+    for t in m["tables"]:
+        results = Path(t["root"]) if Path(t["root"]).is_absolute() else root / t["root"]
+        where = f"{t['name']} ({Path(t['root']).name})"
+        keys = current.of(results).get(t["name"], {})
+        if not keys:
+            out.append(f"{where} is no longer computed")
+        elif t["key"] not in keys:
+            out.append(f"{where} has been superseded")
+        elif keys[t["key"]] != "fresh":
+            out.append(f"{where} is {keys[t['key']]}")
+        elif ResultStore(results, profile="").digest("table", t["name"], t["key"]) != t["digest"]:
+            out.append(f"{where} has changed since the page was rendered")
+    writers = set()
+    for e in m["exports"]:
+        path = Path(e["path"]) if Path(e["path"]).is_absolute() else root / e["path"]
+        if not path.exists() or sha256_file(path) != e["digest"]:
+            out.append(f"{path.parent.name}'s {path.stem} has changed since the page was rendered")
+        writers.add(path.parent.name)
+    for key in sorted(writers & set(CHAPTERS)):   # the pages that wrote those exports
+        writer = root / "book" / "chapters" / CHAPTERS[key].page
+        if writer != page and writer.exists() and page_staleness(writer, current, root):
+            out.append(f"chapter {CHAPTERS[key].number}'s page is stale")
+    return out
 
 
 def page_dir(run: Run, root: Path = ROOT) -> Path:
@@ -134,7 +240,7 @@ def flag_page(path: Path, message: str | None) -> bool:
 
 
 def stale_tables(run: Run) -> list[str]:
-    """The tables of a page that are not fresh: the run's own, and those of its further seeds once computed
+    """The tables of a chapter run that are not fresh: the run's own, and those of its further seeds once computed
     (before, the page says they have not been computed and shows none of their numbers)."""
     tables = [f"{r.name} ({r.status})" for r in run.status() if r.status != "fresh"]
     fresh = run.fresh()
@@ -144,36 +250,40 @@ def stale_tables(run: Run) -> list[str]:
 
 
 def flag_stale_pages(results_dir: str | Path = "results", root: Path = ROOT) -> dict[str, list[str]]:
-    """Flag every committed chapter page whose stored tables are not fresh for the current code (and the
-    scorecard if any is); unflag pages that are fresh again. Returns the stale tables per chapter."""
+    """Flag every committed page whose manifest shows a table or export that is no longer current (its own
+    chapter's or any other's), and unflag pages that are current again; the scorecard, whose results column says
+    which chapters are current, is executed anew when it is or was stale. Returns the reasons per page."""
     stale = {}
-    for chapter in reproduced_chapters():
-        run = Run.of(chapter, results_dir=results_dir)   # its book profile
+    current = CurrentTables()
+    for chapter in CHAPTERS.values():
         page = root / "book" / "chapters" / chapter.page
-        tables = stale_tables(run)
-        if tables:
-            stale[chapter.key] = tables
-        if page.exists():
-            flag_page(page, None if not tables else (
-                "Tables of this chapter are not what the current code computes (stale: computed by an earlier "
-                "version of the code; damaged: the file no longer matches its checksum; missing: never computed): "
-                + ", ".join(tables) + ". Every number on this page that depends on them is out of date until the "
-                "chapter is run again (`fragility run " + chapter.key + "`)."))
+        if not page.exists():
+            continue
+        reasons = page_staleness(page, current, root)
+        if reasons:
+            stale[page.stem] = reasons
+        flag_page(page, None if not reasons else (
+            "Numbers on this page are not what the current code computes: " + "; ".join(reasons) + ". Every "
+            "number that depends on them is out of date until the page is rendered again (`fragility run "
+            + chapter.key + "`)."))
     card = root / "book" / "scorecard.ipynb"
-    if card.exists() and (stale or FLAG_TAG in card.read_text()):
-        # its per-chapter "results" column must say which are stale (or current again): execute it anew
-        render_scorecard(profile="book", results_dir=Path(results_dir).resolve(), output_dir=card.parent)
     if card.exists():
-        flag_page(card, None if not stale else (
-            "The results of chapter(s) " + ", ".join(stale) + " are not what the current code computes; their "
-            "counts below are out of date until they are run again."))
+        reasons = page_staleness(card, current, root)
+        if reasons or FLAG_TAG in card.read_text():
+            render_scorecard(profile="book", results_dir=Path(results_dir).resolve(), output_dir=card.parent)
+            reasons = page_staleness(card, CurrentTables(), root)
+        if reasons:
+            stale[card.stem] = reasons
+        flag_page(card, None if not reasons else (
+            "Results this page counts are not what the current code computes (" + "; ".join(reasons) + "); their "
+            "counts below are out of date until those chapters are run again."))
     return stale
 
 
 def build(root: Path = ROOT, *, clean: bool = True, results_dir: str | Path = "results") -> int:
     """Flag stale pages, then ``jupyter-book build`` (warnings are errors) into ``_build/html``."""
-    for key, tables in flag_stale_pages(results_dir, root).items():
-        print(f"{key}: STALE for the current code ({', '.join(tables)}); its page is flagged", file=sys.stderr)
+    for page, reasons in flag_stale_pages(results_dir, root).items():
+        print(f"{page}: STALE for the current code ({'; '.join(reasons)}); the page is flagged", file=sys.stderr)
     if clean:
         shutil.rmtree(root / "_build" / "html", ignore_errors=True)
         shutil.rmtree(root / "_build" / ".doctrees", ignore_errors=True)

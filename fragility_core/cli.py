@@ -13,9 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from fragility_core.chapters import get_chapter, reproduced_chapters
+from fragility_core.chapters import CHAPTERS, get_chapter, reproduced_chapters
 from fragility_core.runs import Run
-from fragility_core.store import ProcessorMismatch, cpu_model
 from fragility_core.validate import check_writable_dir
 
 
@@ -27,9 +26,8 @@ def _runs(chapters: list[str], args) -> list[Run]:
         chapter = get_chapter(key)
         runs.append(Run.of(chapter, profile=args.profile, seeds=args.seeds, device=getattr(args, "device", "cpu"),
                            results_dir=args.results_dir, max_members=getattr(args, "max_members", None),
-                           device_here=getattr(args, "executor", "serial") != "dask",
-                           recompute_other_processor=getattr(args, "recompute_other_processor", False)))
-    return Run.recomputing_together(runs)
+                           device_here=getattr(args, "executor", "serial") != "dask"))
+    return runs
 
 
 def _run_args(p: argparse.ArgumentParser, *, device: bool = True, chapters: str = "+") -> None:
@@ -41,9 +39,6 @@ def _run_args(p: argparse.ArgumentParser, *, device: bool = True, chapters: str 
         p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     p.add_argument("--results-dir", default="results", help="results root (default: results/)")
     if device:
-        p.add_argument("--recompute-other-processor", action="store_true",
-                       help="recompute every table of these chapters that another kind of processor computed (a run "
-                       "that would train a network again for tables computed elsewhere is refused without it)")
         p.add_argument("--max-members", type=int, default=None,
                        help="members trained at once, at least 4 (default: as many as half the free memory holds); a longer "
                        "seed list is computed in chunks with the same results")
@@ -108,25 +103,39 @@ def cmd_run(args) -> int:
 
 
 def cmd_status(args) -> int:
+    from fragility_core import book
+
     runs = _runs(args.chapters or ["all"], args)
     further = [run.fresh() for run in runs if run.published_seeds]
     runs += [f for f in further if f is not None and f.index_path.exists()]   # a page's further seeds, once computed
     statuses = [(run, run.status()) for run in runs]
     width = max((len(r.name) for _, records in statuses for r in records), default=10)
-    not_fresh, elsewhere = 0, 0
+    not_fresh, certified = 0, 0
     for run, records in statuses:
         print(f"{run.chapter.key}  ({run.name}, seeds {list(run.seeds)})")
         store = run.store("plan", log=None)
         for r in records:
             wall = f"{r.wall_time_s:9.1f} s" if r.wall_time_s is not None else "        —  "
-            cpu = store.computed_elsewhere(run.root / r.path) if r.path else None
-            print(f"  {r.name:<{width}}  {r.status:<8} {wall}  {r.key}" + (f"  (computed on {cpu})" if cpu else ""))
+            m = store.manifest(r.name, r.key) if r.path else None
+            where = f"  ({m.get('cpu') or 'unrecorded processor'})" if m else ""
+            mark = "  certified" if r.certified else ""
+            print(f"  {r.name:<{width}}  {r.status:<8} {wall}  {r.key}{mark}{where}")
             not_fresh += r.status != "fresh"
-            elsewhere += cpu is not None
-    if elsewhere:
-        print(f"{elsewhere} tables were computed on another processor than this one ({cpu_model()}): they are "
-              f"current, but a run here that must train their networks again is refused unless it recomputes them "
-              f"(--recompute-other-processor)")
+            certified += r.certified
+    if certified:
+        print(f"{certified} tables are certified: computed by an earlier code version whose smoke-profile results the "
+              f"current code reproduces byte for byte (fragility certify)")
+    if not args.chapters:
+        current = book.CurrentTables()
+        pages = [book.ROOT / "book" / "chapters" / c.page for c in CHAPTERS.values()] + [
+            book.ROOT / "book" / "scorecard.ipynb"]
+        print("pages")
+        for page in pages:
+            if page.exists() and Path(args.results_dir).resolve() == (book.ROOT / "results").resolve():
+                reasons = book.page_staleness(page, current)
+                print(f"  {page.stem:<{width}}  {'stale' if reasons else 'fresh':<8}" + (
+                    f"  {'; '.join(reasons)}" if reasons else ""))
+                not_fresh += bool(reasons)
     return 1 if not_fresh else 0
 
 
@@ -151,10 +160,15 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("status", help="list each stage as fresh / stale / damaged / missing (exit 1 if any is not "
                        "fresh)")
     _run_args(s, device=False, chapters="*")
+    k = sub.add_parser("certify", help="carry committed results over to the current code where its smoke profile is "
+                       "byte-identical to the earlier code's (exit 1 if some stay stale)")
+    k.add_argument("--results-dir", default="results")
+    k.add_argument("--previous", default=None, metavar="REV", help="compute the earlier code's smoke fingerprint "
+                   "from this commit first (where this processor has none)")
     b = sub.add_parser("book", help="flag stale pages, build the site from the executed pages (jupyter-book, -W)")
     b.add_argument("--results-dir", default="results")
     args = ap.parse_args(argv)
-    parser = {"compute": c, "run": r, "status": s, "book": b}[args.command]
+    parser = {"compute": c, "run": r, "status": s, "certify": k, "book": b}[args.command]
     if getattr(args, "results_dir", None):
         args.results_dir = str(Path(args.results_dir))
     try:
@@ -164,14 +178,14 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args)
         if args.command == "status":
             return cmd_status(args)
+        if args.command == "certify":
+            from fragility_core.store.certify import certify
+            return certify(args.results_dir, previous=args.previous)
         from fragility_core import book
         return book.build(results_dir=args.results_dir)
     except ValueError as err:
         parser.error(str(err))
         return 2
-    except ProcessorMismatch as err:   # nothing was computed for the refused table
-        print(f"fragility: {err}", file=sys.stderr)
-        return 3
 
 
 if __name__ == "__main__":

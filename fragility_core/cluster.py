@@ -30,25 +30,21 @@ TORCH_THREADS = "FRAGILITY_TORCH_THREADS"   # torch threads per shard task on a 
 
 def compute_shard(chapter: str, profile: str, seeds: Sequence[int], device: str, root: str,
                   log: Callable[..., None] | None = None, on_stage: Callable[[str, str, str], None] | None = None,
-                  progress: bool = False, recompute_other_processor: bool = False,
-                  replacing: Sequence[str] = ()) -> list[tuple[str, str, str]]:
-    """One shard's stages computed into the store at ``root``: ``(table name, key, path relative to root)``;
-    ``recompute_other_processor`` and ``replacing``: as :class:`~fragility_core.store.ResultStore` (on the
-    worker's processor)."""
+                  progress: bool = False) -> list[tuple[str, str, str]]:
+    """One shard's stages computed into the store at ``root``: ``(table name, key, path relative to root)``."""
     from fragility_core.chapters import get_chapter
     from fragility_core.store import ResultStore, remove_leftovers
     from fragility_core.validate import resolve_device
 
     ch = get_chapter(chapter)
     remove_leftovers(Path(root))
-    store = ResultStore(root, profile=profile, device=resolve_device(device), log=log, on_stage=on_stage,
-                        recompute_other_processor=recompute_other_processor, replacing=replacing)
+    store = ResultStore(root, profile=profile, device=resolve_device(device), log=log, on_stage=on_stage)
     ch.compute(store, ch.protocol(profile, tuple(seeds)), progress=progress)
     return [(r.name, r.key, r.path) for r in store.tables()]
 
 
 def _shard_task(chapter: str, profile: str, seeds: Sequence[int], device: str, root: str, topic: str,
-                shard: int, recompute_other_processor: bool = False, replacing: Sequence[str] = ()) -> dict[str, Any]:
+                shard: int) -> dict[str, Any]:
     """What a Dask worker runs: the shard, reporting its stages to the driver's progress bars."""
     import socket
 
@@ -61,8 +57,7 @@ def _shard_task(chapter: str, profile: str, seeds: Sequence[int], device: str, r
     def on_stage(event: str, kind: str, name: str) -> None:
         worker.log_event(topic, {"shard": shard, "event": event, "kind": kind, "name": name})
 
-    tables = compute_shard(chapter, profile, seeds, device, root, on_stage=on_stage,
-                           recompute_other_processor=recompute_other_processor, replacing=replacing)
+    tables = compute_shard(chapter, profile, seeds, device, root, on_stage=on_stage)
     return {"tables": tables, "worker": worker.address, "host": socket.gethostname(),
             "torch": torch.__version__, "threads": torch.get_num_threads()}
 
@@ -81,8 +76,7 @@ class Serial:
             if log:
                 log(f"chunk {i}/{len(shards)}: seeds {seeds[0]}..{seeds[-1]}")
             out.append(compute_shard(run.chapter.key, run.profile, seeds, run.device, str(run.root), log=log,
-                                     progress=progress, recompute_other_processor=run.recompute_other_processor,
-                                     replacing=run.replacing))
+                                     progress=progress))
         return out
 
 
@@ -157,8 +151,7 @@ class DaskExecutor:
         if self.dashboard_link:
             say(f"Dask dashboard: {self.dashboard_link}")
         plans = [_plan(run, seeds) for seeds in shards]   # what each shard has stored already
-        todo = [i for i, plan in enumerate(plans) if run.recompute_other_processor   # each worker decides
-                or not all(r.status == "fresh" for r in plan)]
+        todo = [i for i, plan in enumerate(plans) if not all(r.status == "fresh" for r in plan)]
         say(f"{run.chapter.key}: {len(shards)} shards over {len(self.workers())} Dask workers"
             + (f" ({len(shards) - len(todo)} already stored)" if len(todo) < len(shards) else ""))
         topic = f"fragility-{uuid.uuid4().hex[:12]}"
@@ -166,9 +159,7 @@ class DaskExecutor:
         self.client.subscribe_topic(topic, bars.handle)
         try:
             futures = {i: self.client.submit(_shard_task, run.chapter.key, run.profile, tuple(shards[i]), run.device,
-                                             str(run.root.resolve()), topic, i, run.recompute_other_processor,
-                                             tuple(run.replacing),
-                                             pure=False, retries=self.retries,
+                                             str(run.root.resolve()), topic, i, pure=False, retries=self.retries,
                                              key=f"{topic}-shard-{i}")
                        for i in todo}
             wait(list(futures.values()))

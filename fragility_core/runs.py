@@ -11,7 +11,7 @@ import hashlib
 import importlib.util
 import json
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,8 +21,8 @@ import torch
 
 from fragility_core.chapters import Chapter, get_chapter
 from fragility_core import shards as sharding
-from fragility_core.store import (MissingStage, ResultStore, StageRecord, atomic_write, remove_leftovers,
-                                  write_json)
+from fragility_core.store import (MissingStage, ResultStore, StageRecord, atomic_write, reads, remove_leftovers,
+                                  sha256_file, write_json)
 from fragility_core.validate import check_choice, check_seed_range, check_seeds, check_writable_dir, resolve_device
 
 
@@ -71,13 +71,10 @@ class Run:
     device: str = "cpu"
     results_dir: Path = Path("results")
     max_members: int | None = None   # members computed at once; None: as many as half the free memory holds
-    recompute_other_processor: bool = False   # recompute tables computed on another processor (store docstring)
-    replacing: frozenset[str] = frozenset()   # with it: the table keys its command recomputes or supersedes
 
     @classmethod
     def of(cls, chapter: str | int | Chapter, *, profile: str | None = None, seeds=None, device: str = "cpu",
-           results_dir: str | Path = "results", max_members: int | None = None, device_here: bool = True,
-           recompute_other_processor: bool = False) -> "Run":
+           results_dir: str | Path = "results", max_members: int | None = None, device_here: bool = True) -> "Run":
         """Validate every parameter (before any compute) and name the one that is wrong; nothing is created.
 
         ``device_here=False``: the device is used on other machines (Dask workers, which check it themselves),
@@ -93,25 +90,7 @@ class Run:
         if max_members is not None and (isinstance(max_members, bool) or not isinstance(max_members, int)
                                         or max_members < sharding.MIN_CHUNK):
             raise ValueError(f"max_members must be an integer >= {sharding.MIN_CHUNK}, got {max_members!r}")
-        return cls(ch, profile, tuple(seeds), device, Path(results_dir), max_members,
-                   bool(recompute_other_processor))
-
-    @staticmethod
-    def recomputing_together(runs: "list[Run]") -> "list[Run]":
-        """``runs`` of one command that recompute what another processor computed: each may use networks that
-        the tables of any of them descend from, since all of those are recomputed (the tables each would
-        compute, and those its chapter's index records, which it supersedes)."""
-        keys: set[str] = set()
-        for run in runs:
-            if run.recompute_other_processor:
-                keys |= {r.key for r in run.status()} | set(run.read_index().values())
-                chunks = run.chunks()
-                for seeds in chunks if len(chunks) > 1 else ():   # each chunk's own tables, merged afterwards
-                    store = run.store("plan", log=None)
-                    run.chapter.compute(store, run.chapter.protocol(run.profile, tuple(seeds)), progress=False)
-                    keys |= {r.key for r in store.tables()}
-        return [replace(run, replacing=frozenset(keys)) if run.recompute_other_processor else run
-                for run in runs]
+        return cls(ch, profile, tuple(seeds), device, Path(results_dir), max_members)
 
     # --- where ----------------------------------------------------------------------------------
     @property
@@ -146,7 +125,7 @@ class Run:
         if not self.chapter.fresh_seeds:
             return None
         return Run(self.chapter, self.profile, tuple(self.chapter.fresh_seeds), self.device, self.results_dir,
-                   self.max_members, self.recompute_other_processor, self.replacing)
+                   self.max_members)
 
     @property
     def config(self) -> Any:
@@ -154,9 +133,7 @@ class Run:
 
     def store(self, mode: str = "compute", *, log=print, **kwargs) -> ResultStore:
         return ResultStore(self.root, profile=self.profile, device=self.device, log=log, mode=mode,
-                           index=self.read_index() if mode != "compute" else None,
-                           recompute_other_processor=self.recompute_other_processor, replacing=self.replacing,
-                           **kwargs)
+                           index=self.read_index() if mode != "compute" else None, **kwargs)
 
     # --- the index ------------------------------------------------------------------------------
     def read_index(self) -> dict[str, str]:
@@ -189,14 +166,13 @@ class Run:
         limit = self.max_members or sharding.members_within(self.chapter.member_memory_mb << 20)
         return [self.seeds] if len(self.seeds) <= limit else sharding.chunks(self.seeds, limit)
 
-    def _compute_chunks(self, chunks, *, progress: bool, log, executor) -> tuple[dict, set[str]]:
+    def _compute_chunks(self, chunks, *, progress: bool, log, executor) -> tuple[dict, set[str], dict]:
         """Each chunk's stages (a run of its own in this root, computed by ``executor``); what to store for each
-        table of the whole list."""
+        table of the whole list, the chunks' table keys, and each merged table's parents (its chunks' parents)."""
         done = self.store("plan", log=None)
         self.chapter.compute(done, self.config, progress=False)
-        if all(r.status == "fresh" and not (self.recompute_other_processor and done.computed_elsewhere(
-                self.root / r.path)) for r in done.tables()):
-            return {}, set()
+        if all(r.status == "fresh" for r in done.tables()):
+            return {}, set(), {}
         say = log or (lambda *a: None)
         why = ("Dask workers" if executor.name == "dask" and not self.max_members
                else "--max-members" if self.max_members else "half the available memory")
@@ -206,9 +182,16 @@ class Run:
         paths = [{name: self.root / path for name, _, path in tables} for tables in shards]
         own = {key for tables in shards for _, key, _ in tables}
         if len(chunks) == 1:   # the one shard is the whole list: its tables are the run's own
-            return {}, own
+            return {}, own, {}
         provided = {name: partial(sharding.merge_files, [p[name] for p in paths], chunks, name) for name in paths[0]}
-        return provided, own
+        parents = {}
+        for name in paths[0]:
+            found = []
+            for p in paths:
+                manifest = json.loads(ResultStore.manifest_path(p[name]).read_text())
+                found += [q for q in manifest.get("parents") or [] if isinstance(q, dict) and q not in found]
+            parents[name] = found
+        return provided, own, parents
 
     def _compute(self, *, progress: bool, log, executor=None) -> tuple[dict[str, pd.DataFrame], list[StageRecord]]:
         from fragility_core.cluster import Serial
@@ -218,9 +201,10 @@ class Run:
         started = time.time()
         remove_leftovers(self.root)
         chunks = executor.shards(self)
-        provided, own = ({}, set()) if len(chunks) == 1 and executor.name == "serial" else \
+        provided, own, parents = ({}, set(), {}) if len(chunks) == 1 and executor.name == "serial" else \
             self._compute_chunks(chunks, progress=progress, log=log, executor=executor)
-        store = self.store("compute", log=log, provided=provided, shards=chunks if provided else None)
+        store = self.store("compute", log=log, provided=provided, provided_parents=parents,
+                           shards=chunks if provided else None)
         tables = self.chapter.compute(store, self.config, progress=progress)
         self._write_index(store.tables())
         store.remove_unreferenced([r.name for r in store.tables()], self._referenced_keys(), since=started,
@@ -253,3 +237,11 @@ class Run:
         for name, df in tables.items():
             atomic_write(self.chapter_dir / f"{name}.csv", lambda p, df=df: df.to_csv(p, index=False))
 
+    def read_export(self, name: str, **kwargs) -> pd.DataFrame | None:
+        """A derived table the chapter's page exported (``None`` if it has not), noted for the reading page's
+        manifest (the scorecard reads every chapter's)."""
+        path = self.chapter_dir / f"{name}.csv"
+        if not path.exists():
+            return None
+        reads.note_file(path, sha256_file(path))
+        return pd.read_csv(path, **kwargs)

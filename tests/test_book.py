@@ -1,5 +1,7 @@
 """The book: table of contents from the registry, published-values pages, stale flags, the build."""
 import dataclasses
+import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -76,17 +78,21 @@ def test_the_book_builds_with_warnings_as_errors(tmp_path):
 
 
 def test_book_flags_exactly_the_pages_whose_results_are_damaged_or_stale(tmp_path):
+    """A damaged chapter 1 table flags chapter 1's page and the scorecard (whose chapter 1 counts came from that
+    page), nothing else; repaired, every flag goes."""
     from fragility_core.book import flag_stale_pages
 
-    for profile in {c.profiles[0] for c in reproduced_chapters()}:   # every chapter's book profile
-        shutil.copytree(ROOT / "results" / profile, tmp_path / "results" / profile)
+    for results in (ROOT / "results").iterdir():
+        if results.is_dir() and (results.name.startswith("paper") or results.name == "cpu"):
+            shutil.copytree(results, tmp_path / "results" / results.name)
     shutil.copytree(ROOT / "book", tmp_path / "book")
     assert flag_stale_pages(tmp_path / "results", tmp_path) == {}
     (csv,) = (tmp_path / "results" / "paper" / "stages" / "ch01-battery").glob("*.csv")
     good = csv.read_bytes()
     csv.write_bytes(good[:100])
     stale = flag_stale_pages(tmp_path / "results", tmp_path)
-    assert list(stale) == ["ch01"] and "damaged" in stale["ch01"][0]
+    assert sorted(stale) == ["ch01_overpruning", "scorecard"] and "damaged" in stale["ch01_overpruning"][0]
+    assert "chapter 1's page is stale" in stale["scorecard"]
     page = lambda key: (tmp_path / "book" / "chapters" / CHAPTERS[key].page).read_text()  # noqa: E731
     assert FLAG_TAG in page("ch01") and FLAG_TAG not in page("ch02")
     card = (tmp_path / "book" / "scorecard.ipynb").read_text()
@@ -95,6 +101,29 @@ def test_book_flags_exactly_the_pages_whose_results_are_damaged_or_stale(tmp_pat
     assert flag_stale_pages(tmp_path / "results", tmp_path) == {}
     card = (tmp_path / "book" / "scorecard.ipynb").read_text()
     assert FLAG_TAG not in page("ch01") and FLAG_TAG not in card and ">STALE<" not in card
+
+
+def test_a_page_reading_another_chapters_table_is_stale_when_that_table_changes(tmp_path):
+    """Chapter 10's page reads chapter 8's stored tables (its feed-forward comparison): its manifest records them,
+    and a chapter 8 table recomputed with other numbers makes chapter 10's page stale, naming the table."""
+    from fragility_core.book import manifest_of, page_staleness
+
+    manifest = json.loads(manifest_of(ROOT / "book" / "chapters" / CHAPTERS["ch10"].page).read_text())
+    read = [t for t in manifest["tables"] if t["root"] == "results/paper" and t["name"].startswith("ch08-")]
+    assert read, "chapter 10's page does not record the chapter 8 tables it reads"
+    for results in ("paper", "cpu", "paper-seeds-0"):
+        shutil.copytree(ROOT / "results" / results, tmp_path / "results" / results)
+    shutil.copytree(ROOT / "book", tmp_path / "book")
+    page = tmp_path / "book" / "chapters" / CHAPTERS["ch10"].page
+    assert page_staleness(page, root=tmp_path) == []
+    name, key = read[0]["name"], read[0]["key"]
+    csv = tmp_path / "results" / "paper" / "stages" / name / f"{key}.csv"
+    man = csv.with_suffix(".manifest.json")
+    csv.write_text(csv.read_text().replace("0.", "0.9", 1))   # other numbers, consistently recorded
+    m = json.loads(man.read_text())
+    digest = hashlib.sha256(csv.read_bytes()).hexdigest()
+    man.write_text(json.dumps({**m, "digest": digest, "files": {csv.name: digest}}))
+    assert page_staleness(page, root=tmp_path) == [f"{name} (paper) has changed since the page was rendered"]
 
 
 def test_rerendering_a_chapter_page_from_unchanged_results_is_byte_identical(tmp_path):

@@ -91,7 +91,7 @@ def test_chapter_8_on_further_seeds_draws_their_own_data_and_scars_on_chapter_5s
 
     ch = CHAPTERS["ch08"]
     published = ch.protocol("paper", tuple(range(10)))
-    assert published == ch08.protocol("paper", tuple(range(10))) and not published.acute.per_seed_data
+    assert not published.acute.per_seed_data
     assert not ch.protocol("smoke", (0, 1, 2)).acute.per_seed_data   # CI's subset keeps the volume's data
     fresh = ch.protocol("paper", FRESH_SEEDS)
     assert ch.fresh_seeds == FRESH_SEEDS and fresh.acute.per_seed_data

@@ -4,6 +4,7 @@ papermill executes the notebook (the kernel computes the chapter's stages), the 
 re-executes it from scratch and compares every output with the first run's: a cell that errors, or a number
 that differs between two runs of the same seed, fails here.
 """
+import json
 import shutil
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from fragility_core.book import render_chapter, render_scorecard
+from fragility_core.book import manifest_of, render_chapter, render_scorecard
 from fragility_core.chapters import reproduced_chapters
 from fragility_core.runs import Run
 
@@ -38,6 +39,9 @@ def test_notebook_outputs_are_reproducible_at_smoke(chapter, tmp_path):
     assert "Profile: smoke" in text and "NOT the published protocol" in text  # a preview is always labelled
     assert "STALE" not in text
     assert (run.chapter_dir / "comparison.csv").exists() and run.index_path.exists()
+    read = json.loads(manifest_of(executed).read_text())["tables"]   # the page manifest: every table it showed
+    assert set(run.read_index().items()) <= {(t["name"], t["key"]) for t in read
+                                             if Path(t["root"]) == run.root.resolve()}
     shutil.rmtree(results)
     out = nbval(executed, tmp_path)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]

@@ -7,7 +7,7 @@ import torch
 
 from fragility_core import __version__
 from fragility_core.models.mlp import EnsembleMLP
-from fragility_core.store import ResultStore, sha256_file
+from fragility_core.store import ResultStore, sha256_file, state_digest
 
 
 def counting(df: pd.DataFrame):
@@ -93,7 +93,7 @@ def test_states_are_loaded_with_weights_only(tmp_path, monkeypatch):
     seen = []
     real = torch.load
     monkeypatch.setattr(torch, "load", lambda *a, **kw: seen.append(kw) or real(*a, **kw))
-    ResultStore(tmp_path, profile="smoke", log=None).state("s", {"x": 1}, lambda: 1 / 0, code=(make,))
+    ResultStore(tmp_path, profile="smoke", log=None).state("s", {"x": 1}, make)
     assert seen and all(kw.get("weights_only") is True for kw in seen)
 
 
@@ -113,10 +113,9 @@ def test_model_stages_roundtrip_and_return_private_copies(tmp_path):
     make = lambda: EnsembleMLP([3])  # noqa: E731
     net = store.model("n", {"s": 1}, make, EnsembleMLP)
     net.weights[0].data.zero_()
-    again = ResultStore(tmp_path, profile="smoke", log=None).model("n", {"s": 1}, lambda: 1 / 0, EnsembleMLP,
-                                                                   code=(make,))
+    again = ResultStore(tmp_path, profile="smoke", log=None).model("n", {"s": 1}, make, EnsembleMLP)
     assert again.weights[0].abs().sum() > 0
-    assert store.model("n", {"s": 1}, lambda: 1 / 0, EnsembleMLP, code=(make,)).weights[0].abs().sum() > 0
+    assert store.model("n", {"s": 1}, make, EnsembleMLP).weights[0].abs().sum() > 0
 
 
 def test_load_mode_serves_the_indexed_stale_table_and_says_so(tmp_path):
@@ -131,70 +130,98 @@ def test_load_mode_serves_the_indexed_stale_table_and_says_so(tmp_path):
     assert plan.tables()[0].status == "stale"
 
 
-def _lineage(store, net_config, table_config, table_name="measured"):
+def _lineage(store, net_config, table_config, table_name="measured", weights=(0.0, 1.0, 2.0)):
     """A network state and a table measured on it (the table's config nests the network's, as stage configs do)."""
     def measure():
-        state = store.state("net", net_config, lambda: {"w": torch.arange(3.0)})
+        state = store.state("net", net_config, lambda: {"w": torch.tensor(weights)})
         return pd.DataFrame({"v": [float(state["w"].sum())]})
-    return store.table(table_name, {"parent": {"net": net_config}, **table_config}, measure,
-                       code=(test_a_matching_stage_is_loaded_not_recomputed,))
+    return store.table(table_name, {"parent": {"net": net_config}, **table_config}, measure)
 
 
-def test_a_network_is_not_trained_again_on_another_processor_for_tables_that_descend_from_it(tmp_path, monkeypatch):
-    import shutil
+def _status(tmp_path, name="measured"):
+    store = ResultStore(tmp_path, profile="smoke", log=None)
+    (man,) = (tmp_path / "stages" / name).glob("*.manifest.json")
+    return store.status("table", name, json.loads(man.read_text())["key"])
 
+
+def test_a_table_records_the_networks_it_read_with_their_content_digest(tmp_path):
+    _lineage(ResultStore(tmp_path, profile="smoke", log=None), {"seeds": [0]}, {"m": 1})
+    (table,) = (tmp_path / "stages" / "measured").glob("*.manifest.json")
+    (net,) = (tmp_path / ".state" / "net").glob("*.manifest.json")
+    parents = json.loads(table.read_text())["parents"]
+    network = json.loads(net.read_text())
+    assert parents == [{"kind": "state", "name": "net", "key": network["key"], "digest": network["digest"]}]
+    assert network["digest"] == state_digest({"w": torch.tensor((0.0, 1.0, 2.0))}) and network["parents"] == []
+
+
+def test_a_network_trained_again_with_other_bytes_makes_exactly_its_descendants_stale(tmp_path):
+    """The network's file is gone (networks are never committed); trained again it comes out different (as on
+    another kind of processor): the table measured on it is stale, a table of another network is not."""
+    _lineage(ResultStore(tmp_path, profile="smoke", log=None), {"seeds": [0]}, {"m": 1})
+    _lineage(ResultStore(tmp_path, profile="smoke", log=None), {"seeds": [1]}, {"m": 1}, "unrelated")
+    for pt in (tmp_path / ".state").rglob("*.pt"):
+        pt.unlink()
+    assert _status(tmp_path) == "fresh"   # a missing network file alone changes nothing
+    _lineage(ResultStore(tmp_path, profile="smoke", log=None), {"seeds": [0]}, {"m": 2}, "another",
+             weights=(0.0, 1.0, 2.5))
+    assert _status(tmp_path) == "stale" and _status(tmp_path, "another") == "fresh"
+    assert _status(tmp_path, "unrelated") == "fresh"
+    again = ResultStore(tmp_path, profile="smoke", log=None)
+    assert float(_lineage(again, {"seeds": [0]}, {"m": 1})["v"][0]) == 3.5   # recomputed on the new network
+    assert _status(tmp_path) == "fresh"
+
+
+def test_a_network_trained_again_bit_identical_keeps_its_descendants_fresh(tmp_path):
+    _lineage(ResultStore(tmp_path, profile="smoke", log=None), {"seeds": [0]}, {"m": 1})
+    (net,) = (tmp_path / ".state" / "net").glob("*.manifest.json")
+    before = net.read_text()
+    for pt in (tmp_path / ".state").rglob("*.pt"):
+        pt.unlink()
+    messages = []
+    _lineage(ResultStore(tmp_path, profile="smoke", log=messages.append), {"seeds": [0]}, {"m": 2}, "another")
+    assert _status(tmp_path) == "fresh" and net.read_text() == before
+    assert any("bit-identical" in m for m in messages)
+
+
+def test_staleness_passes_through_every_generation(tmp_path):
+    """baseline -> pruned -> table: a baseline trained again with other bytes makes the table stale even before
+    the pruned network is recomputed."""
+    def baseline(w):
+        return lambda: {"w": torch.tensor(w)}
+
+    def run(store, w):
+        def pruned():
+            base = store.state("baseline", {"s": 0}, baseline(w))
+            return {"w": base["w"] * 0}
+        return store.table("t", {"parent": {"s": 0}}, lambda: pd.DataFrame(
+            {"v": [float(store.state("pruned", {"parent": {"s": 0}}, pruned)["w"].sum())]}))
+
+    run(ResultStore(tmp_path, profile="smoke", log=None), [1.0])
+    assert _status(tmp_path, "t") == "fresh"
+    for pt in (tmp_path / ".state").rglob("*.pt"):
+        pt.unlink()
+    ResultStore(tmp_path, profile="smoke", log=None).state("baseline", {"s": 0}, baseline([2.0]))
+    assert _status(tmp_path, "t") == "stale"
+
+
+def test_a_migrated_table_goes_stale_when_its_network_is_trained_on_another_processor(tmp_path, monkeypatch):
+    """Tables carried over from the earlier keys have no recorded parents: a network their config nests, trained
+    here on another kind of processor than theirs, makes them stale; on the same kind it does not."""
     import fragility_core.store as store_module
-    from fragility_core.store import ProcessorMismatch, UNRECORDED
 
-    net = {"seeds": (0, 1), "epochs": 2}    # tuples: manifests store lists, and the match must still hold
     monkeypatch.setattr(store_module, "cpu_model", lambda: "Vendor A")
-    _lineage(ResultStore(tmp_path, profile="smoke", log=None), net, {"m": 1})
-    shutil.rmtree(tmp_path / ".state")      # states are never committed: the next machine must train again
+    _lineage(ResultStore(tmp_path, profile="smoke", log=None), {"seeds": [0]}, {"m": 1})
+    (man,) = (tmp_path / "stages" / "measured").glob("*.manifest.json")
+    man.write_text(json.dumps({**json.loads(man.read_text()), "parents": "unrecorded"}))
+    for p in (tmp_path / ".state").rglob("*"):
+        if p.is_file():
+            p.unlink()
+    assert _status(tmp_path) == "fresh"
+    _lineage(ResultStore(tmp_path, profile="smoke", log=None), {"seeds": [0]}, {"m": 2}, "another")
+    assert _status(tmp_path) == "fresh"   # trained again on Vendor A, like the table
+    for p in (tmp_path / ".state").rglob("*"):
+        if p.is_file():
+            p.unlink()
     monkeypatch.setattr(store_module, "cpu_model", lambda: "Vendor B")
-    here = ResultStore(tmp_path, profile="smoke", log=None)
-    assert here.descendants_elsewhere(net) and not here.descendants_elsewhere({"seeds": (0, 2), "epochs": 2})
-    with pytest.raises(ProcessorMismatch, match=r"measured \(Vendor A\).*--recompute-other-processor"):
-        _lineage(here, net, {"m": 2}, "another")     # a new table on a retrained network: refused
-    assert not (tmp_path / "stages" / "another").exists() and not (tmp_path / ".state" / "net").exists()
-    assert _lineage(here, net, {"m": 1}).v.tolist() == [3.0]   # the stored table itself is still served
-
-    recomputing = ResultStore(tmp_path, profile="smoke", log=None, recompute_other_processor=True)
-    with pytest.raises(ProcessorMismatch, match="this command does not recompute them: measured"):
-        _lineage(recomputing, net, {"m": 2}, "another")   # asked to recompute, but not the table that descends
-    stored = {m.parent.name + "/" + m.stem.split(".")[0] for m in (tmp_path / "stages").glob("*/*.manifest.json")}
-    again = ResultStore(tmp_path, profile="smoke", log=None, recompute_other_processor=True,
-                        replacing={k.split("/")[1] for k in stored})
-    _lineage(again, net, {"m": 1})               # recomputed here, then the new table may use the network
-    _lineage(again, net, {"m": 2}, "another")
-    cpus = {json.loads(m.read_text())["cpu"] for m in (tmp_path / "stages").glob("*/*.manifest.json")}
-    assert cpus == {"Vendor B"} and not ResultStore(tmp_path, profile="smoke", log=None).descendants_elsewhere(net)
-
-    monkeypatch.setattr(store_module, "cpu_model", lambda: "Vendor C")   # the network of B is on disk this time
-    _lineage(ResultStore(tmp_path, profile="smoke", log=None, recompute_other_processor=True,
-                         replacing={k.split("/")[1] for k in stored} | {m.stem.split(".")[0] for m in (
-                             tmp_path / "stages").glob("*/*.manifest.json")}), net, {"m": 1})
-    state_cpus = {json.loads(m.read_text())["cpu"] for m in (tmp_path / ".state").glob("*/*.manifest.json")}
-    assert state_cpus == {"Vendor C"}            # trained again here, not loaded from the other processor
-
-    man = next((tmp_path / "stages" / "measured").glob("*.manifest.json"))
-    m = json.loads(man.read_text())
-    del m["cpu"]                                 # an older manifest that names no processor
-    man.write_text(json.dumps(m))
-    found = ResultStore(tmp_path, profile="smoke", log=None).descendants_elsewhere(net)
-    assert ("measured", m["key"], UNRECORDED) in found
-
-
-def test_a_stored_network_trained_on_another_processor_than_its_tables_is_refused(tmp_path, monkeypatch):
-    """The situation the guard exists for: the tables were computed on one machine, the network on disk was
-    trained again on another (states are never committed), and a new table would mix the two."""
-    import fragility_core.store as store_module
-    from fragility_core.store import ProcessorMismatch
-
-    net = {"seeds": [0], "epochs": 1}
-    monkeypatch.setattr(store_module, "cpu_model", lambda: "Vendor A")
-    _lineage(ResultStore(tmp_path, profile="smoke", log=None), net, {"m": 1})
-    man = next((tmp_path / "stages" / "measured").glob("*.manifest.json"))
-    man.write_text(json.dumps({**json.loads(man.read_text()), "cpu": "Vendor C"}))   # the table came from C
-    with pytest.raises(ProcessorMismatch, match="was trained on Vendor A"):
-        _lineage(ResultStore(tmp_path, profile="smoke", log=None), net, {"m": 2}, "another")
-    _lineage(ResultStore(tmp_path, profile="smoke", log=None), {"seeds": [1], "epochs": 1}, {"m": 2}, "unrelated")
+    _lineage(ResultStore(tmp_path, profile="smoke", log=None), {"seeds": [0]}, {"m": 3}, "third")
+    assert _status(tmp_path) == "stale"

@@ -1,6 +1,8 @@
 """Chapter 1: over-pruning causes fragility; random regrowth rescues it."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from functools import partial
 
 import pandas as pd
@@ -9,12 +11,14 @@ from fragility_core.chapters.base import FRESH_SEEDS, Chapter, single_seed_proto
 from fragility_core.profiles import PROFILES
 from fragility_core.science.protocol import Protocol
 from fragility_core.science.stages import Stages
-from fragility_core.store import ResultStore
 from fragility_core.science.stress import BATTERY, INPUT_1, INPUT_2, stress_battery
 from fragility_core.compare.claims import Claim, claims_table, decreasing, fmt
 from fragility_core.science.sweep import locate_cliff
 from fragility_core.science.stages import sweep_stage
 from fragility_core.compare.tables import pick, summarise
+
+if TYPE_CHECKING:   # annotations only: the store is the cache, not part of a stage's code
+    from fragility_core.store import ResultStore
 
 STAGES = {"baseline": "Full Network", "pruned": "Pruned (95%)", "recovered": "Recovered (Regrowth + Fine-tuning)"}
 TABLE1_COLUMNS = {

@@ -1,6 +1,8 @@
 """Chapter 2: the pruning cliff under internal noise; gradient-guided vs random regrowth."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from functools import partial
 
 import pandas as pd
@@ -9,7 +11,6 @@ from fragility_core.chapters.base import FRESH_SEEDS, PUBLISHED_SEED, Chapter, s
 from fragility_core.profiles import PROFILES
 from fragility_core.science.protocol import Protocol
 from fragility_core.science.stages import Stages
-from fragility_core.store import ResultStore
 from fragility_core.science.stages import regrowth_battery
 from fragility_core.science.stress import BATTERY, COMBINED, INPUT_1, INPUT_2, internal, stress_battery
 from fragility_core.compare.claims import Claim, claims_table, verdicts_under
@@ -17,6 +18,9 @@ from fragility_core.science.readings import A8_READING, ketamine_by_net_gradient
 from fragility_core.science.sweep import locate_cliff, scope_sweep
 from fragility_core.science.stages import sweep_stage
 from fragility_core.compare.tables import pick, summarise
+
+if TYPE_CHECKING:   # annotations only: the store is the cache, not part of a stage's code
+    from fragility_core.store import ResultStore
 
 STAGES = {"baseline": "Dense baseline", "pruned": "Pruned (95%)", "gradient": "Gradient-guided regrowth (50%)",
           "random": "Random regrowth (50%)"}

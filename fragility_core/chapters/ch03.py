@@ -1,6 +1,8 @@
 """Chapter 3: consolidation length after regrowth (Part A); acute vs chronic regrowth (Part B)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from functools import partial
 
 from dataclasses import asdict, replace
@@ -14,11 +16,13 @@ from fragility_core.models.mlp import EnsembleMLP
 from fragility_core.science.protocol import Protocol
 from fragility_core.science.relapse import battery_with_relapse
 from fragility_core.science.stages import Stages, regrowth_battery, sweep_stage
-from fragility_core.store import ResultStore
 from fragility_core.science.stress import BATTERY, COMBINED, EXTREME, INPUT_1, INPUT_2, internal, stress_battery
 from fragility_core.science.sweep import locate_cliff
 from fragility_core.compare.tables import pick, summarise
 from fragility_core.science.treatments import treat
+
+if TYPE_CHECKING:   # annotations only: the store is the cache, not part of a stage's code
+    from fragility_core.store import ResultStore
 
 CONSOLIDATION_EPOCHS = (0, 5, 10, 15, 20)   # published fine-tuning lengths (Part A)
 CHRONIC_REPORTED = (3, 6, 10)               # published cycle counts (Part B); x3 and x6 are prefixes of x10

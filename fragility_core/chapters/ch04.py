@@ -1,6 +1,8 @@
 """Chapter 4: ketamine-like, SSRI-like and neurosteroid-like treatment from one pruned state."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from functools import partial
 
 import pandas as pd
@@ -11,11 +13,13 @@ from fragility_core.compare.claims import Claim, claims_table, verdicts_under
 from fragility_core.science.protocol import Protocol
 from fragility_core.science.relapse import battery_with_relapse
 from fragility_core.science.stages import Stages
-from fragility_core.store import ResultStore
 from fragility_core.science.stress import BATTERY, COMBINED, EXTREME, evaluate, internal
 from fragility_core.compare.tables import pick, summarise
 from fragility_core.science.acute import arm_networks
 from fragility_core.science.readings import A8_READING, READINGS, alternative_arms, ketamine_by_net_gradient
+
+if TYPE_CHECKING:   # annotations only: the store is the cache, not part of a stage's code
+    from fragility_core.store import ResultStore
 
 ARMS = {"untreated": "Untreated (pruned)", "ketamine": "Ketamine-like", "ssri": "SSRI-like",
         "neurosteroid": "Neurosteroid-like (on)", "neurosteroid-off": "Neurosteroid-like (off)"}

@@ -1,6 +1,8 @@
 """Chapter 5: the three mechanisms with excitability gain, ten seeds, and manic-switch probes."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from fragility_core.chapters.base import FRESH_SEEDS, Chapter
@@ -13,10 +15,12 @@ from fragility_core.compare.claims import Claim, claims_table, verdicts_under
 from fragility_core.science.protocol import Protocol, draws_own_data
 from fragility_core.science.readings import READINGS, acute_alternative_arms, activation_variants
 from fragility_core.science.stages import Stages
-from fragility_core.store import ResultStore
 from fragility_core.science.relapse import battery_with_relapse
 from fragility_core.science.stress import BIASED, COMBINED, EXTREME, internal, modulation_metrics
 from fragility_core.compare.tables import grid_rows, key_row, pick, series_stat, stat, summarise
+
+if TYPE_CHECKING:   # annotations only: the store is the cache, not part of a stage's code
+    from fragility_core.store import ResultStore
 
 ROWS = {"untreated": "Untreated (pruned)", "ketamine": "Ketamine-like", "ssri": "SSRI-like",
         "neurosteroid": "Neurosteroid-like"}

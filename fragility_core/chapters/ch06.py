@@ -1,6 +1,8 @@
 """Chapter 6: the three mechanisms without gain (ten seeds, per-seed data) and an eight-cycle chronic-stress course."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from functools import partial
 
 from dataclasses import asdict, replace
@@ -14,10 +16,12 @@ from fragility_core.compare.claims import Claim, claims_table
 from fragility_core.science.longitudinal import MAINTENANCE, ChronicStress, chronic_course, relapse_summary
 from fragility_core.science.protocol import Protocol
 from fragility_core.science.stages import Stages
-from fragility_core.store import ResultStore
 from fragility_core.science.stress import COMBINED, EXTREME
 from fragility_core.compare.tables import grid_rows, key_row, pick, series_stat, stat, summarise
 from fragility_core.chapters.ch05 import NOISE_COLUMNS, ROWS, per_seed_difference
+
+if TYPE_CHECKING:   # annotations only: the store is the cache, not part of a stage's code
+    from fragility_core.store import ResultStore
 
 EFFICACY_COLUMNS = {"sparsity (weights only)": "Sparsity (%)", "clean": "Clean (%)", "standard": "Standard (%)",
                     COMBINED.name: "Combined Stress (%)"}

@@ -1,6 +1,8 @@
 """Chapter 7: chapter 5's acute comparison, then maintenance under a mood stabiliser, withdrawal and decay."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from functools import partial
 
 from dataclasses import asdict
@@ -17,11 +19,13 @@ from fragility_core.science.treatments import drug_off
 from fragility_core.models.mlp import EnsembleMLP
 from fragility_core.science.protocol import Protocol, draws_own_data
 from fragility_core.science.stages import Stages
-from fragility_core.store import ResultStore
 from fragility_core.science.stress import BIASED, COMBINED, EXTREME, evaluate, internal
 from fragility_core.compare.tables import grid_rows, key_row, pick, stat, summarise
 from fragility_core.science.training import TrainSpec, train
 from fragility_core.chapters.ch05 import RISK_COLUMNS, ROWS
+
+if TYPE_CHECKING:   # annotations only: the store is the cache, not part of a stage's code
+    from fragility_core.store import ResultStore
 
 EFFICACY_COLUMNS = {"sparsity (weights only)": "Sparsity (%)", "clean": "Clean (%)", "standard": "Standard (%)",
                     COMBINED.name: "Combined (%)"}

@@ -1,6 +1,8 @@
 """Chapter 8: early-adversity scars, the acute arms on the scarred state, discontinuation, six-cycle kindling."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import asdict, dataclass, replace
 from functools import partial
 
@@ -23,7 +25,9 @@ from fragility_core.science.stages import Stages
 from fragility_core.science.stress import BIASED, COMBINED, EXTREME, modulation_metrics
 from fragility_core.science.training import TrainSpec, train
 from fragility_core.science.treatments import drug_off, treat
-from fragility_core.store import ResultStore
+
+if TYPE_CHECKING:   # annotations only: the store is the cache, not part of a stage's code
+    from fragility_core.store import ResultStore
 
 ARMS = ("untreated", *TREATED)
 ROWS = {"untreated": "Untreated Baseline", "ssri": "SSRI-like", "neurosteroid": "Neurosteroid-like",
@@ -47,22 +51,15 @@ class BipolarProtocol:
 
 def protocol(profile: str, seeds) -> BipolarProtocol:
     """The published protocol, scaled by ``profile``: training lengths as everywhere, and the trigger's evaluation
-    batches with the data (a preview's standard set is smaller; the paper profile keeps 250)."""
+    batches with the data (a preview's standard set is smaller; the paper profile keeps 250). The volume's seeds
+    0–9 and their subsets share the volume's data, any other list draws each seed's own
+    (:func:`draws_own_data`), as in chapters 5–7."""
     acute, prof = acute_protocol(profile, seeds, gain=True), get_profile(profile)
+    acute = replace(acute, per_seed_data=draws_own_data(seeds, TEN_SEEDS))
     kindling = scale_epochs(Kindling(), prof)
     kindling = replace(kindling, trigger_batches=prof.samples(kindling.trigger_batches * kindling.batch_size)
                        // kindling.batch_size)
     return BipolarProtocol(acute=acute, kindling=kindling)
-
-
-def protocol_for_seeds(profile: str, seeds) -> BipolarProtocol:
-    """The chapter's protocol (:func:`protocol`) for any seed list: the volume's seeds 0–9 and their subsets share
-    the volume's data, any other list draws each seed's own (:func:`draws_own_data`), as in chapters 5–7.
-
-    A separate function, because the stage keys' static closure reaches :func:`protocol` by name (through a
-    parameter so named): on the published seeds it returns what :func:`protocol` does, so their keys stay."""
-    p = protocol(profile, seeds)
-    return replace(p, acute=replace(p.acute, per_seed_data=draws_own_data(seeds, TEN_SEEDS)))
 
 
 # --- the scarred substrate and the arms on it ------------------------------------------------------------
@@ -445,5 +442,5 @@ CHAPTER = Chapter(
     default_seeds=TEN_SEEDS, fresh_seeds=FRESH_SEEDS, panel_claims=frozenset({"C8.4", "C8.5", "C8.8"}),
     profiles=tuple(PROFILES),
     member_memory_mb=450,   # peak per member, measured at the smoke profile (217 MB), doubled
-    protocol=protocol_for_seeds, compute=compute_with_alternatives, reproduced=reproduced, claims=claims,
+    protocol=protocol, compute=compute_with_alternatives, reproduced=reproduced, claims=claims,
 )

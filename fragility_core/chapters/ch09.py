@@ -19,6 +19,8 @@ answers, for CI.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import math
 import os
 import random
@@ -37,8 +39,10 @@ from fragility_core.llm.alignment import SamplingSpec, TuningSpec, Workbench
 from fragility_core.profiles import Profile
 from fragility_core.llm.sparse_lora import (SparseLora, SparsitySpec, lora_parameters, prune_to_scars,
                                             random_sparsity, regrow)
-from fragility_core.store import ResultStore
 from fragility_core.validate import check_choice
+
+if TYPE_CHECKING:   # annotations only: the store is the cache, not part of a stage's code
+    from fragility_core.store import ResultStore
 
 ARMS = ("baseline", "regrowth", "triggered")
 ROWS = {"baseline": "No Mitigation", "regrowth": "With Regrowth", "triggered": "Early Intervention"}

@@ -11,6 +11,8 @@ CPU, minutes on a GPU); ``cpu`` keeps all ten seeds and the whole structure with
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import math
 from dataclasses import asdict, dataclass, replace
 from functools import partial
@@ -37,8 +39,11 @@ from fragility_core.science.stages import Stages
 from fragility_core.science.stress import BIASED, COMBINED, EXTREME, evaluate, modulation_metrics
 from fragility_core.science.training import TrainSpec, train
 from fragility_core.science.treatments import drug_off, treat
-from fragility_core.store import MissingStage, ResultStore
+from fragility_core.errors import MissingStage
 from fragility_core.validate import check_choice
+
+if TYPE_CHECKING:   # annotations only: the store is the cache, not part of a stage's code
+    from fragility_core.store import ResultStore
 
 CPU = Profile("cpu", "all ten seeds and the whole protocol, with a quarter of the data (3,000 training, 1,000 "
                      "standard and 500 clean samples; trigger tests of 62 batches) and a tenth of every "

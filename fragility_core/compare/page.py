@@ -50,6 +50,11 @@ def banner_html(run, records: list[StageRecord]) -> str:
             f"torch {', '.join(rec['torch_versions'])} · commit {', '.join(rec['git_commits'])}")
     if not profile.is_paper:
         body += f"<br>{html.escape(profile.description)}."
+    certified = [r for r in records if getattr(r, "certified", False)]
+    if certified:
+        body += (f"<br>{len(certified)} of the {len(records)} tables are <a href=\"../protocol_decisions.html"
+                 f"#certification\">certified</a>: computed by an earlier version of the code, whose results at the "
+                 f"smoke profile the current code reproduces byte for byte.")
     out = (f'<div class="admonition {kind}"><p class="admonition-title">{html.escape(title)}</p>'
            f"<p>{body}</p></div>")
     stale = [r.name for r in records if r.status not in ("fresh", "computed")]

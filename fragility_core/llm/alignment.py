@@ -12,7 +12,6 @@ composition is fixed).
 from __future__ import annotations
 
 import random
-import time
 from dataclasses import dataclass
 
 import pandas as pd
@@ -106,7 +105,6 @@ def tune(bench: Workbench, samples: list[tuple[str, str]], spec: TuningSpec, see
     plan = batches(samples, spec, seed)
     losses, tokens = [], 0
     model.train()
-    t0 = time.perf_counter()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)   # LoRA dropout
         for batch in tqdm(plan, desc=desc, disable=not progress, leave=False):
@@ -127,8 +125,7 @@ def tune(bench: Workbench, samples: list[tuple[str, str]], spec: TuningSpec, see
             losses.append(total)
     model.eval()
     return {"steps": len(plan), "sequences": len(plan) * spec.batch, "tokens": tokens,
-            "loss_first": losses[0], "loss_last": losses[-1], "loss_mean": sum(losses) / len(losses),
-            "seconds": time.perf_counter() - t0}
+            "loss_first": losses[0], "loss_last": losses[-1], "loss_mean": sum(losses) / len(losses)}
 
 
 # --- evaluation ----------------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ with per-seed data.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from collections.abc import Callable
 from functools import partial
 
@@ -14,10 +16,12 @@ from fragility_core.models.mlp import EnsembleMLP
 from fragility_core.science.protocol import Protocol
 from fragility_core.science.relapse import battery_with_relapse
 from fragility_core.science.stages import Stages
-from fragility_core.store import ResultStore
 from fragility_core.science.stress import BATTERY, BIASED, modulation_metrics
 from fragility_core.science.training import Ramp, TrainSpec
 from fragility_core.science.treatments import SSRI, Ketamine, Neurosteroid, drug_off
+
+if TYPE_CHECKING:   # annotations only: the store is the cache, not part of a stage's code
+    from fragility_core.store import ResultStore
 
 TEN_SEEDS = tuple(range(10))
 ACUTE_CONDITIONS = (*BATTERY, BIASED)  # BATTERY includes extreme stress (σ 2.5)

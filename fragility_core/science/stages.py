@@ -5,6 +5,8 @@ invalidates everything downstream.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import asdict, replace
 from functools import partial
 
@@ -14,12 +16,14 @@ from fragility_core.science.connectivity import prune_magnitude
 from fragility_core.science.data import BlobTask, seed_task_spec
 from fragility_core.models.mlp import EnsembleMLP
 from fragility_core.science.protocol import Protocol
-from fragility_core.store import ResultStore
 from fragility_core.science.training import train
 from fragility_core.science.stress import BATTERY, stress_battery
 from fragility_core.science.sweep import sparsity_sweep
 from fragility_core.science.treatments import Treatment, treat
 from fragility_core.validate import check_fraction
+
+if TYPE_CHECKING:   # annotations only: the store is the cache, not part of a stage's code
+    from fragility_core.store import ResultStore
 
 
 class Stages:

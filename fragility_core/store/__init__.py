@@ -1,39 +1,41 @@
-"""The stage store: every stage is addressed by a key over its config, its code and its platform.
+"""The stage store: every stage is addressed by a key over its declared inputs, and checked against its parents.
 
 Layout under ``root`` (one root per profile and seed set, e.g. ``results/paper``)::
 
     stages/<name>/<key>.csv + <key>.manifest.json     tidy tables, committed
-    .state/<name>/<key>.pt  + <key>.manifest.json     model states (networks, adapters), never committed
+    .state/<name>/<key>.manifest.json                 what each network (model state) is, committed
+    .state/<name>/<key>.pt                            the network itself, never committed
 
-A stage's **key** hashes its config (which nests its parents' configs or keys), the digest of the science code
-its computation can reach (:mod:`.codehash`), the torch version and the device type. A stage is loaded only
-when a manifest for exactly that key exists and the SHA-256 of its file matches the manifest; otherwise it is
-computed. So changed science code, another seed set or a damaged file is never served as current. Shared
-stages (the same computation in several chapters) have the same key and are computed once. The manifest is
-written last: a present manifest describes a complete file. A stage is computed under a file lock
+A stage's **key** hashes its parameters (its config, which names its parents by their own configs), its code
+version (:mod:`.codeversion`: the source of every package module its code imports), the torch version, the
+device type and the store's serialisation format. Its manifest records, besides provenance, its **parents**:
+every stage its computation read (networks and tables, each with its key and the SHA-256 of its content), as a
+DVC lock file does. A stored stage is *fresh* when its manifest exists for exactly the current key, its file
+matches the manifest's SHA-256, and every parent recorded there is still fresh with the same content; so changed
+code, another seed set, a damaged file or a network trained again with other bytes (on another kind of processor)
+is never served as current, and such a network makes exactly its descendants stale. Networks are never committed:
+a run that needs one trains it again, and where it comes out bit-identical (same code, seed and processor family)
+its descendants stay fresh.
+
+Tables migrated from the earlier static-closure keys have no recorded parents (``"parents": "unrecorded"``):
+their networks' bytes were never recorded. Such a table stays fresh until a network its config nests is trained
+again here on another kind of processor than the table's, which makes it stale.
+
+Shared stages (the same computation in several chapters) have the same key and are computed once. The manifest
+is written last: a present manifest describes a complete file. A stage is computed under a file lock
 (``.locks/<name>.<key>.lock``): a second run needing it waits, then loads it. Files are written to
 ``.<name>.pid<pid>@<host>.<random>.tmp`` and renamed into place; temporary files of killed processes are removed
 at the next run's start on the same host (on a shared filesystem, another host's files are never touched).
 
 Modes: ``compute`` (load or compute), ``plan`` (compute nothing; record each table's status: fresh, stale,
 damaged or missing) and ``load`` (serve what a chapter's index last recorded, stale or not, for pages that
-must say so).
-
-**Processors.** The same code, seed and device give the same bits only on the same kind of processor: another
-one runs other floating-point kernels, and training amplifies a last-bit difference into other networks. The
-processor is not part of a key (a table computed elsewhere is a valid result of its code), but model states are
-never committed, so a later run on another processor would train an upstream network again and measure a
-different network than the stored tables that descend from it. Such a run is refused
-(:class:`ProcessorMismatch`: a stored table whose config nests the network's config was computed on another
-processor), naming the chapters whose tables those are. With ``recompute_other_processor`` the store recomputes
-every table and trains again every network that another processor computed, and the guard then spares only the
-tables the command itself recomputes or supersedes (``replacing``: every chapter of the lineage must be in the
-command), so that the tables of one lineage always describe the same networks.
+must say so). Every table served is also noted for the page being rendered, if any (:mod:`.reads`).
 """
 from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import json
 import os
 import platform
@@ -42,7 +44,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -53,31 +55,14 @@ import torch
 from filelock import FileLock, Timeout
 
 from fragility_core import __version__
-from fragility_core.store import faults
-from fragility_core.store.codehash import code_digest
+from fragility_core.errors import MissingStage  # noqa: F401 (raised here; re-exported)
+from fragility_core.store import faults, reads
+from fragility_core.store.codeversion import code_versions, stage_roots
 
 KEY_CHARS = 20
 STATUSES = ("fresh", "stale", "damaged", "missing")
-
-
-class MissingStage(LookupError):
-    """A table a page needs was never computed for this run."""
-
-
-UNRECORDED = "an unrecorded processor"
-
-
-def _elsewhere(manifest: dict, here: str | None = None) -> str | None:
-    """The processor a stage's manifest names, if it is not ``here`` (default: this one; ``UNRECORDED`` if it
-    names none)."""
-    cpu = manifest.get("cpu") if isinstance(manifest, dict) else None
-    if not cpu:
-        return UNRECORDED
-    return cpu if cpu != (here or cpu_model()) else None
-
-
-class ProcessorMismatch(RuntimeError):
-    """A network would be trained again on another processor than the one that trained it for stored tables."""
+FORMAT = 1            # the store's serialisation (CSV float format, state layout): a change bumps every key
+UNRECORDED = "unrecorded"   # the parents of a table migrated from the earlier keys (see the module docstring)
 
 
 def nests(config: Any, part: Any) -> bool:
@@ -98,6 +83,45 @@ class ModelKind(Protocol):
 
     @classmethod
     def from_state(cls, state: dict, device: str | torch.device = "cpu") -> Any: ...
+
+
+def state_digest(state: Any) -> str:
+    """SHA-256 of a state's content (tensors' dtype, shape and bytes; plain values), independent of the file
+    format ``torch.save`` writes."""
+    h = hashlib.sha256()
+
+    def visit(obj: Any) -> None:
+        if isinstance(obj, torch.Tensor):
+            t = obj.detach().to("cpu").contiguous()
+            h.update(f"T{t.dtype}{tuple(t.shape)}".encode())
+            h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+        elif isinstance(obj, dict):
+            h.update(b"{")
+            for k in sorted(obj, key=str):
+                h.update(repr(k).encode() + b":")
+                visit(obj[k])
+            h.update(b"}")
+        elif isinstance(obj, (list, tuple)):
+            h.update(b"[")
+            for v in obj:
+                visit(v)
+            h.update(b"]")
+        else:
+            h.update(repr(obj).encode())
+    visit(state)
+    return h.hexdigest()
+
+
+def outside_source(fn: Callable) -> str | None:
+    """The source of a callable defined outside the package (a test's own function), for its key."""
+    fn = getattr(fn, "func", fn)
+    module = getattr(fn, "__module__", "") or ""
+    if module.split(".")[0] == "fragility_core":
+        return None
+    try:
+        return inspect.getsource(fn)
+    except (OSError, TypeError):
+        return repr(fn)
 
 
 def config_hash(config: Any) -> str:
@@ -127,7 +151,8 @@ def git_commit() -> str:
 
 @functools.lru_cache(maxsize=1)
 def cpu_model() -> str:
-    """The processor, for provenance: another CPU family may round differently (not part of any key)."""
+    """The processor, for provenance: another CPU family may round differently (it is not part of any key: a
+    network it trains differently has other bytes, which make its descendants stale)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -212,6 +237,7 @@ def write_json(path: Path, obj: Any) -> None:
     atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n"))
 
 
+
 @dataclass
 class StageRecord:
     """What the store knows of one stage requested in this session."""
@@ -222,6 +248,21 @@ class StageRecord:
     status: str          # fresh | stale | damaged | missing | computed
     path: str            # the file served, relative to the root ("" if none)
     wall_time_s: float | None = None
+    certified: bool = False   # its manifest was carried over from an earlier code version by certification
+    config: Any = None        # the config it was requested with (plan mode)
+
+
+@dataclass(frozen=True)
+class Parent:
+    """A stage another stage's computation read: its kind, name, key and content digest."""
+
+    kind: str
+    name: str
+    key: str
+    digest: str
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "name": self.name, "key": self.key, "digest": self.digest}
 
 
 class ResultStore:
@@ -229,9 +270,9 @@ class ResultStore:
 
     def __init__(self, root: str | Path, *, profile: str, device: torch.device | str = "cpu", log=print,
                  mode: str = "compute", index: dict[str, str] | None = None,
-                 provided: dict[str, Callable[[], pd.DataFrame]] | None = None, shards: Sequence | None = None,
-                 on_stage: Callable[[str, str, str], None] | None = None, recompute_other_processor: bool = False,
-                 replacing: Iterable[str] = ()):
+                 provided: dict[str, Callable[[], pd.DataFrame]] | None = None,
+                 provided_parents: dict[str, list[dict]] | None = None, shards: Sequence | None = None,
+                 on_stage: Callable[[str, str, str], None] | None = None):
         if mode not in ("compute", "plan", "load"):
             raise ValueError(f"mode must be 'compute', 'plan' or 'load', got {mode!r}")
         self.root = Path(root)
@@ -242,17 +283,33 @@ class ResultStore:
         self.index = dict(index or {})   # table name -> key last recorded for it (load and plan modes)
         self.records: dict[str, StageRecord] = {}
         self.provided = dict(provided or {})   # table name -> what to store instead of computing it (shards)
+        self.provided_parents = dict(provided_parents or {})   # table name -> its chunks' parents
         self.shards = [list(s) for s in shards] if shards else None   # the seed lists ``provided`` merges
-        self._states: dict[str, Any] = {}
+        self._states: dict[str, tuple[Any, str]] = {}   # key -> (state, digest)
+        self._frames: list[list[Parent]] = []   # the parents read so far by each stage being computed
+        self._status: dict[tuple[str, str, str], str] = {}
+        self._networks: list[dict] | None = None
         self.on_stage = on_stage   # called ("start" | "done", "table" | "state", name) around each computation
-        self.recompute_other_processor = recompute_other_processor   # see the module docstring
-        self.replacing = frozenset(replacing)   # keys of the tables this command recomputes or supersedes
 
     # --- keys and paths -------------------------------------------------------------------------
-    def key(self, config: Any, code: Sequence[Callable]) -> str:
-        blob = {"config": config, "code": code_digest(*code), "torch": torch.__version__,
-                "device": self.device.type}
+    def code(self, compute: Callable, code: Sequence[Callable] = ()) -> dict:
+        """The code part of a stage's key: its root modules and their code version (:mod:`.codeversion`), and the
+        source of any callable defined outside the package."""
+        roots = stage_roots(compute, code)
+        out = {"modules": roots, "version": code_versions().version(roots)}
+        outside = [s for s in (outside_source(f) for f in (compute, *code)) if s is not None]
+        if outside:
+            out["outside"] = hashlib.sha256("\n".join(outside).encode()).hexdigest()
+        return out
+
+    def key_of(self, config: Any, code: dict) -> str:
+        blob = {"config": config, "code": code["version"], "outside": code.get("outside"),
+                "torch": torch.__version__, "device": self.device.type, "format": FORMAT}
         return config_hash(blob)[:KEY_CHARS]
+
+    def key(self, config: Any, code: Sequence[Callable]) -> str:
+        """The key of a stage with this config whose computation runs ``code`` (its first item computes it)."""
+        return self.key_of(config, self.code(code[0], code[1:]))
 
     def table_path(self, name: str, key: str) -> Path:
         return self.root / "stages" / name / f"{key}.csv"
@@ -260,23 +317,39 @@ class ResultStore:
     def state_path(self, name: str, key: str) -> Path:
         return self.root / ".state" / name / f"{key}.pt"
 
+    def path(self, kind: str, name: str, key: str) -> Path:
+        return self.table_path(name, key) if kind == "table" else self.state_path(name, key)
+
     @staticmethod
     def manifest_path(path: Path) -> Path:
         return path.with_suffix(".manifest.json")
 
-    def _manifest(self, name: str, key: str, config: Any, path: Path, wall: float) -> dict:
+    def _manifest(self, name: str, key: str, config: Any, code: dict, path: Path, wall: float, digest: str,
+                  parents: list[Parent] | str) -> dict:
         merged = {"merged_from_shards": self.shards} if name in self.provided and path.suffix == ".csv" else {}
+        files = {"files": {path.name: digest}} if path.suffix == ".csv" else {}
         return {
-            "stage": name, "key": key, "profile": self.profile, "config": config,
-            "files": {path.name: sha256_file(path)}, "package_version": __version__, "git_commit": git_commit(),
+            "stage": name, "key": key, "profile": self.profile, "config": config, "code": code,
+            "digest": digest, **files,
+            "parents": parents if isinstance(parents, str) else [p.as_dict() for p in parents],
+            "package_version": __version__, "git_commit": git_commit(),
             "torch_version": torch.__version__, "device": str(self.device), "cpu": cpu_model(), "host": host(),
             **({"gpu": torch.cuda.get_device_name(self.device)} if self.device.type == "cuda" else {}),
             "wall_time_s": round(wall, 3),
             "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"), **merged,
         }
 
+    def manifest(self, name: str, key: str, kind: str = "table") -> dict | None:
+        man = self.manifest_path(self.path(kind, name, key))
+        try:
+            return json.loads(man.read_text())
+        except (OSError, ValueError):
+            return None
+
+    # --- freshness ------------------------------------------------------------------------------
     def check(self, path: Path) -> str:
-        """``fresh`` if ``path`` and its manifest exist and the file's SHA-256 matches; else damaged / missing."""
+        """``fresh`` if table ``path`` and its manifest exist and the file's SHA-256 matches; else damaged / missing
+        (the file alone: :meth:`status` also checks its parents)."""
         man = self.manifest_path(path)
         if not man.exists():
             return "missing"
@@ -288,17 +361,71 @@ class ResultStore:
             return "damaged"
         return "fresh"
 
-    def manifest(self, name: str, key: str, kind: str = "table") -> dict | None:
-        path = self.table_path(name, key) if kind == "table" else self.state_path(name, key)
-        man = self.manifest_path(path)
-        return json.loads(man.read_text()) if man.exists() else None
+    def status(self, kind: str, name: str, key: str) -> str:
+        """Whether the stored stage ``kind:name`` at ``key`` is current: ``fresh``, ``stale`` (a parent is not
+        fresh, or now has other content), ``damaged`` (a table whose file does not match its manifest) or
+        ``missing`` (no manifest). A network's file is not needed for it to be current (networks are never
+        committed; a run trains one again when it needs it)."""
+        memo = (kind, name, key)
+        if memo not in self._status:
+            self._status[memo] = "stale"   # a cycle cannot make itself fresh
+            self._status[memo] = self._status_of(kind, name, key)
+        return self._status[memo]
 
+    def _status_of(self, kind: str, name: str, key: str) -> str:
+        path = self.path(kind, name, key)
+        if kind == "table":
+            found = self.check(path)
+            if found != "fresh":
+                return found
+        m = self.manifest(name, key, kind)
+        if m is None:
+            return "missing"
+        parents = m.get("parents")
+        if parents == UNRECORDED:
+            return "stale" if self._retrained_elsewhere(m) else "fresh"
+        if not isinstance(parents, list):
+            return "damaged"
+        for p in parents:
+            pm = self.manifest(p["name"], p["key"], p["kind"])
+            if pm is None or pm.get("digest") != p["digest"] or self.status(p["kind"], p["name"], p["key"]) != "fresh":
+                return "stale"
+        return "fresh"
+
+    def _retrained_elsewhere(self, table: dict) -> bool:
+        """A migrated table (parents unrecorded): whether a network its config nests has since been trained here
+        on another kind of processor than the one that computed the table."""
+        if self._networks is None:
+            self._networks = []
+            for man in sorted((self.root / ".state").glob("*/*.manifest.json")):
+                try:
+                    self._networks.append(json.loads(man.read_text()))
+                except (OSError, ValueError):
+                    continue
+        return any(n.get("cpu") != table.get("cpu") and nests(table.get("config"), n.get("config"))
+                   for n in self._networks)
+
+    def digest(self, kind: str, name: str, key: str) -> str | None:
+        m = self.manifest(name, key, kind)
+        return None if m is None else m.get("digest") or m.get("files", {}).get(f"{key}.csv")
+
+    # --- records --------------------------------------------------------------------------------
     def _record(self, kind, name, key, status, path: Path | None):
-        wall = None
-        if path is not None and self.manifest_path(path).exists():
-            wall = json.loads(self.manifest_path(path).read_text()).get("wall_time_s")
+        m = self.manifest(name, key, kind) if path is not None else None
+        wall = m.get("wall_time_s") if m else None
         rel = str(path.relative_to(self.root)) if path is not None else ""
-        self.records[f"{kind}:{name}"] = StageRecord(kind, name, key, status, rel, wall)
+        self.records[f"{kind}:{name}"] = StageRecord(kind, name, key, status, rel, wall,
+                                                     bool(m and m.get("certified")))
+        if kind == "table" and path is not None and self.mode != "plan":
+            reads.note(root=self.root, name=name, key=key, digest=self.digest(kind, name, key) or "",
+                       status=status)
+
+    def _read(self, kind: str, name: str, key: str, digest: str) -> None:
+        """Note a stage as a parent of the stage being computed (if any)."""
+        if self._frames:
+            parent = Parent(kind, name, key, digest)
+            if parent not in self._frames[-1]:
+                self._frames[-1].append(parent)
 
     def lock_path(self, name: str, key: str) -> Path:
         return self.root / ".locks" / f"{name}.{key}.lock"
@@ -315,9 +442,8 @@ class ResultStore:
             lock.acquire()
         return lock
 
-    def _compute_and_write(self, name: str, key: str, config: Any, path: Path, status: str, compute: Callable,
-                           write: Callable[[Any, Path], None]):
-        """Compute a stage, write its file atomically, then its manifest (the commit point); return the value."""
+    def _compute(self, name: str, compute: Callable, path: Path, status: str) -> tuple[Any, list[Parent], float]:
+        """Run a stage's computation, recording the stages it reads (its parents)."""
         if status == "damaged":
             self.log(f"{name}: stored file does not match its manifest's SHA-256 (damaged); recomputing")
         self.log(f"computing {name} ...")
@@ -325,172 +451,138 @@ class ResultStore:
         if self.on_stage:
             self.on_stage("start", kind, name)
         faults.point("compute", path)
+        self._frames.append([])
         t0 = time.perf_counter()
-        value = compute()
-        wall = time.perf_counter() - t0
-        atomic_write(path, lambda p: write(value, p))
-        faults.point("manifest", path)
-        write_json(self.manifest_path(path), self._manifest(name, key, config, path, wall))
+        try:
+            value = compute()
+        finally:
+            parents = self._frames.pop()
+        return value, parents, time.perf_counter() - t0
+
+    def _finish(self, kind: str, name: str) -> None:
+        self._status.clear()   # a stage written can change what is current downstream of it
+        self._networks = None
         if self.on_stage:
             self.on_stage("done", kind, name)
-        return value
 
     # --- tables ---------------------------------------------------------------------------------
     def table(self, name: str, config: Any, compute: Callable[[], pd.DataFrame], *,
-              code: Sequence[Callable] | None = None) -> pd.DataFrame:
-        """A tidy table; ``code`` (default: ``compute`` itself) names what its computation executes."""
-        key = self.key(config, code or (compute,))
+              code: Sequence[Callable] = ()) -> pd.DataFrame:
+        """A tidy table computed by ``compute``; ``code`` names further callables its computation runs (their
+        modules join the stage's roots)."""
+        code_info = self.code(compute, code)
+        key = self.key_of(config, code_info)
         csv = self.table_path(name, key)
-        status = self.check(csv)
+        status = self.status("table", name, key)
         if self.mode == "plan":
             superseded = self.index.get(name, key) != key or any(
                 m.name != f"{key}.manifest.json" for m in (self.root / "stages" / name).glob("*.manifest.json"))
             if status == "missing" and superseded:
                 status = "stale"   # an older result of this stage exists: its code or config has changed
             self._record("table", name, key, status, csv if status == "fresh" else None)
+            self.records[f"table:{name}"].config = json.loads(json.dumps(config, default=str, ensure_ascii=False))
             return pd.DataFrame()
-        elsewhere = self.computed_elsewhere(csv) if status == "fresh" and self.recompute_other_processor and \
-            self.mode == "compute" else None
-        if elsewhere:
-            self.log(f"{name}: computed on {elsewhere}; recomputing on {cpu_model()}")
-            status = "other processor"
         if status == "fresh":
-            self._record("table", name, key, "fresh", csv)
-            return pd.read_csv(csv)
+            return self._serve_table(name, key, "fresh")
         if self.mode == "load":
             old = self.index.get(name)
-            if old is not None and old != key and self.check(self.table_path(name, old)) == "fresh":
-                self._record("table", name, old, "stale", self.table_path(name, old))
-                return pd.read_csv(self.table_path(name, old))
+            if old is not None and self.check(self.table_path(name, old)) == "fresh":
+                return self._serve_table(name, old, "stale" if old != key or status == "stale" else status)
             raise MissingStage(f"table {name!r} of this run was never computed (or is damaged); "
                                f"run `fragility compute` for it first")
         lock = self._lock(name, key)
         try:
-            if status != "other processor":
-                status = self.check(csv)   # another run may have finished it while this one waited
+            self._status.pop(("table", name, key), None)
+            status = self.status("table", name, key)   # another run may have finished it while this one waited
             if status == "fresh":
-                self._record("table", name, key, "fresh", csv)
-                return pd.read_csv(csv)
-            self._compute_and_write(name, key, config, csv, status, self.provided.get(name, compute),
-                                    lambda df, p: df.to_csv(p, index=False, float_format="%.6g"))
+                return self._serve_table(name, key, "fresh")
+            df, parents, wall = self._compute(name, self.provided.get(name, compute), csv, status)
+            if name in self.provided:
+                parents = [Parent(**p) for p in self.provided_parents.get(name, [])]
+            atomic_write(csv, lambda p: df.to_csv(p, index=False, float_format="%.6g"))
+            faults.point("manifest", csv)
+            write_json(self.manifest_path(csv),
+                       self._manifest(name, key, config, code_info, csv, wall, sha256_file(csv), parents))
+            self._finish("table", name)
         finally:
             lock.release()
-        self._record("table", name, key, "computed", csv)
-        return pd.read_csv(csv)  # what a later load returns, so fresh and cached runs print identically
+        return self._serve_table(name, key, "computed")   # what a later load returns: fresh and cached runs match
+
+    def _serve_table(self, name: str, key: str, status: str) -> pd.DataFrame:
+        path = self.table_path(name, key)
+        self._record("table", name, key, status, path)
+        self._read("table", name, key, self.digest("table", name, key) or "")
+        return pd.read_csv(path)
 
     # --- model states ---------------------------------------------------------------------------
-    def state(self, name: str, config: Any, compute: Callable[[], dict], *,
-              code: Sequence[Callable] | None = None) -> dict:
+    def state(self, name: str, config: Any, compute: Callable[[], dict], *, code: Sequence[Callable] = ()) -> dict:
         """A state of tensors and plain containers, cached under ``.state/`` and memoised in memory.
 
-        Loaded with ``torch.load(weights_only=True)``. Callers must not mutate what they get.
+        Loaded with ``torch.load(weights_only=True)`` and checked against its manifest's content digest.
+        Callers must not mutate what they get.
         """
-        key = self.key(config, code or (compute,))
+        code_info = self.code(compute, code)
+        key = self.key_of(config, code_info)
         if key not in self._states:
             if self.mode != "compute":
                 raise RuntimeError(f"state {name!r} requested in {self.mode} mode: states are computed only "
                                    f"inside table stages")
             pt = self.state_path(name, key)
-            status = self._state_status(pt)
-            if status != "fresh" and self.provided:
+            state, status = self._load_state(name, key)
+            if state is None and self.provided:
                 raise RuntimeError(f"state {name!r} was requested outside the table stages of a run assembled "
                                    f"from chunks of members: its chapter cannot be computed in chunks")
-            if status != "fresh":
+            if state is None:
                 lock = self._lock(name, key)
                 try:
-                    status = self._state_status(pt)   # another run may have finished it while this one waited
-                    if status != "fresh":
-                        self._check_lineage(name, config)
-                        state = self._compute_and_write(name, key, config, pt, status, compute,
-                                                        lambda s, p: torch.save(s, p))
-                        status = "computed"
+                    self._status.pop(("state", name, key), None)
+                    state, status = self._load_state(name, key)   # another run may have finished it meanwhile
+                    if state is None:
+                        state, status = self._compute_state(name, key, config, code_info, pt, status, compute)
                 finally:
                     lock.release()
-            if status == "fresh":
-                trained_on = json.loads(self.manifest_path(pt).read_text()).get("cpu") or UNRECORDED
-                self._check_lineage(name, config, trained_on)
-                state = torch.load(pt, weights_only=True, map_location=self.device)
             self._record("state", name, key, status, pt)
-            self._states[key] = state
-        return self._states[key]
+            self._states[key] = (state, self.digest("state", name, key))
+        state, digest = self._states[key]
+        self._read("state", name, key, digest)
+        return state
+
+    def _load_state(self, name: str, key: str) -> tuple[Any, str]:
+        """The stored network if it is current and its file holds the content its manifest records."""
+        status = self.status("state", name, key)
+        pt = self.state_path(name, key)
+        if status != "fresh" or not pt.exists():
+            return None, status if status != "fresh" else "missing"
+        state = torch.load(pt, weights_only=True, map_location=self.device)
+        if state_digest(state) != self.digest("state", name, key):
+            return None, "damaged"
+        return state, "fresh"
+
+    def _compute_state(self, name, key, config, code_info, pt: Path, status: str, compute) -> tuple[Any, str]:
+        if status == "damaged":
+            self.log(f"{name}: stored network does not match its manifest's content digest (damaged); training it again")
+        state, parents, wall = self._compute(name, compute, pt, "missing")
+        digest = state_digest(state)
+        atomic_write(pt, lambda p: torch.save(state, p))
+        faults.point("manifest", pt)
+        before = self.manifest(name, key, "state")
+        if before is not None and before.get("digest") == digest and \
+                before.get("parents") == [p.as_dict() for p in parents]:
+            self.log(f"{name}: trained again, bit-identical to the recorded network")
+        else:
+            if before is not None and before.get("digest") not in (None, digest):
+                self.log(f"{name}: trained again on {cpu_model()}, other bytes than the network recorded on "
+                         f"{before.get('cpu')}: the tables measured on that network are stale")
+            write_json(self.manifest_path(pt), self._manifest(name, key, config, code_info, pt, wall, digest, parents))
+        self._finish("state", name)
+        return state, "computed"
 
     def model(self, name: str, config: Any, compute: Callable[[], ModelKind], kind: type, *,
-              code: Sequence[Callable] | None = None):
-        """A model of class ``kind`` (an :class:`EnsembleMLP`, later a GRU ensemble or LoRA adapters without
-        their base weights), cached as its state; returns a private copy (callers may mutate it)."""
-        state = self.state(name, config, lambda: compute().to_state(), code=code or (compute,))
+              code: Sequence[Callable] = ()):
+        """A model of class ``kind`` (an :class:`EnsembleMLP`, a GRU ensemble or LoRA adapters without their base
+        weights), cached as its state; returns a private copy (callers may mutate it)."""
+        state = self.state(name, config, lambda: compute().to_state(), code=(compute, kind, *code))
         return kind.from_state(state, device=self.device)
-
-    def _state_status(self, pt: Path) -> str:
-        """:meth:`check`, except that a network another processor trained is trained again when this run
-        recomputes what other processors computed (its tables are to describe this processor's networks)."""
-        status = self.check(pt)
-        if status == "fresh" and self.recompute_other_processor and self.computed_elsewhere(pt):
-            return "other processor"
-        return status
-
-    # --- processors -----------------------------------------------------------------------------
-    def computed_elsewhere(self, path: Path) -> str | None:
-        """The processor that computed the stored stage at ``path`` if it is not this one, ``UNRECORDED`` if its
-        manifest names none (older manifests: it cannot be shown to be this one), else None."""
-        try:
-            m = json.loads(self.manifest_path(path).read_text())
-        except (OSError, ValueError):
-            return None
-        return _elsewhere(m)
-
-    def descendants_elsewhere(self, config: Any, trained_on: str | None = None) -> list[tuple[str, str, str]]:
-        """Stored tables of this root that descend from the network of ``config`` (their config nests it) and
-        were computed on another processor than ``trained_on`` (default: this one): ``(stage, key, processor)``."""
-        out = []
-        config = json.loads(json.dumps(config, ensure_ascii=False, default=str))   # as manifests store it
-        for man in sorted((self.root / "stages").glob("*/*.manifest.json")):
-            try:
-                m = json.loads(man.read_text())
-            except (OSError, ValueError):
-                continue
-            cpu = _elsewhere(m, trained_on)
-            if cpu and nests(m.get("config"), config):
-                out.append((m.get("stage", man.parent.name), m.get("key", man.stem), cpu))
-        return out
-
-    def _check_lineage(self, name: str, config: Any, trained_on: str | None = None) -> None:
-        """Refuse network ``name`` trained on ``trained_on`` (default: here, about to train it) if stored tables
-        computed on another processor descend from it, except (``recompute_other_processor``) the tables this
-        command recomputes or supersedes (``replacing``)."""
-        found = self.descendants_elsewhere(config, trained_on)
-        if self.recompute_other_processor:
-            found = [f for f in found if f[1] not in self.replacing]
-        if found:
-            listed = ", ".join(f"{stage} ({cpu})" for stage, _, cpu in found[:6]) + (
-                f" and {len(found) - 6} more" if len(found) > 6 else "")
-            how = (f"was trained on {trained_on}" if trained_on else
-                   f"is not stored here and would be trained again on this processor ({cpu_model()})")
-            chapters = self.chapters_showing({key for _, key, _ in found})
-            if self.recompute_other_processor:
-                raise ProcessorMismatch(
-                    f"network {name!r} {how}, but stored tables computed on another processor descend from it and "
-                    f"this command does not recompute them: {listed}. Add their chapters to the same command"
-                    + (f" ({' '.join(chapters)})" if chapters else "") + ".")
-            raise ProcessorMismatch(
-                f"network {name!r} {how}, but stored tables of {self.root} that descend from it were computed on "
-                f"another: {listed}. Another processor's floating-point kernels train other networks from the same "
-                f"seed, so a new table would not describe the networks those tables do. Run on that processor, or "
-                f"recompute here every table of the chapters involved, in one command"
-                + (f": fragility compute {' '.join(chapters)} --recompute-other-processor" if chapters else
-                   " (--recompute-other-processor)") + ", with this run's profile and seeds.")
-
-    def chapters_showing(self, keys: set[str]) -> list[str]:
-        """The chapters of this root whose index records any of these table keys."""
-        out = []
-        for index in sorted(self.root.glob("*/index.json")):
-            try:
-                tables = json.loads(index.read_text()).get("tables", {})
-            except (OSError, ValueError, AttributeError):
-                continue
-            if keys & set(tables.values()):
-                out.append(index.parent.name)
-        return out
 
     # --- housekeeping ---------------------------------------------------------------------------
     def tables(self) -> list[StageRecord]:
