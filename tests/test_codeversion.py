@@ -137,3 +137,21 @@ def test_certification_rejects_a_change_that_moves_a_number(tmp_path, monkeypatc
     assert all(r.status == "stale" and not r.certified for r in run.status())
     assert run.read_index() == before
     assert isinstance(pd.read_csv(next((run.root / "stages" / "ch01-battery").glob("*.csv"))), pd.DataFrame)
+
+
+def test_the_earlier_codes_fingerprint_can_be_computed_from_a_commit(chapter_1, tmp_path):
+    """Where this processor has no fingerprint of the earlier code, certification computes it from that commit in
+    a temporary git worktree: here the committed code itself, which must give exactly the smoke stages (and code
+    versions) the working tree gives."""
+    import subprocess
+
+    from fragility_core.store.codeversion import PACKAGE_DIR as package
+
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "fragility_core"],
+                           cwd=package.parent, capture_output=True, text=True).stdout.strip()
+    if dirty:
+        pytest.skip("the package has uncommitted changes: HEAD is not the code under test")
+    root = certify_module.smoke_root_for_commit("HEAD", ["ch01"], tmp_path / "previous", log=None)
+    assert certify_module.fingerprint_root(root) == certify_module.fingerprint_root(chapter_1.root)
+    worktrees = subprocess.run(["git", "worktree", "list"], cwd=package.parent, capture_output=True, text=True)
+    assert "fragility-previous-" not in worktrees.stdout   # the temporary worktree is gone

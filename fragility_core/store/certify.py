@@ -88,6 +88,7 @@ def record_fingerprint(path: Path, stages: dict[str, dict], *, commit: str) -> N
 def smoke_root_for_commit(rev: str, chapters: list[str], out: Path, log=print) -> Path:
     """The smoke results of ``chapters`` computed by the code of commit ``rev`` (a temporary git worktree, its
     own process), under ``out``; returns the results root."""
+    log = log or (lambda *a: None)
     repo = Path(__file__).resolve().parents[2]
     tree = Path(tempfile.mkdtemp(prefix="fragility-previous-"))
     subprocess.run(["git", "worktree", "add", "--detach", str(tree), rev], cwd=repo, check=True,
