@@ -294,10 +294,11 @@ class ResultStore:
     # --- keys and paths -------------------------------------------------------------------------
     def code(self, compute: Callable, code: Sequence[Callable] = ()) -> dict:
         """The code part of a stage's key: its root modules and their code version (:mod:`.codeversion`), and the
-        source of any callable defined outside the package."""
+        source of any callable defined outside the package (those of ``code`` where it is given: it names what
+        the computation runs, e.g. when ``compute`` only loads)."""
         roots = stage_roots(compute, code)
         out = {"modules": roots, "version": code_versions().version(roots)}
-        outside = [s for s in (outside_source(f) for f in (compute, *code)) if s is not None]
+        outside = [s for s in (outside_source(f) for f in (code or (compute,))) if s is not None]
         if outside:
             out["outside"] = hashlib.sha256("\n".join(outside).encode()).hexdigest()
         return out
