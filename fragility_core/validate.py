@@ -1,9 +1,11 @@
 """Input checks that run before any compute and name the offending parameter."""
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -97,3 +99,71 @@ def resolve_device(device: str | torch.device) -> torch.device:
     elif dev.type != "cpu":
         raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
     return dev
+
+
+# --- the admissible range of every treatment, modulator, stress and protocol parameter ------------------------
+# Each parameter class declares its ranges once, as ``RANGES: ClassVar[dict[str, Range]]`` beside its fields, and
+# ends its ``__post_init__`` with :func:`check_ranges`: direct construction, ``dataclasses.replace`` and every
+# profile are checked alike. A check only ever raises or does nothing: it computes no number.
+@dataclass(frozen=True)
+class Range:
+    low: float | None = None          # None: unbounded
+    high: float | None = None
+    low_open: bool = False            # (low, ...] instead of [low, ...]
+    high_open: bool = False
+    integer: bool = False
+    optional: bool = False            # None allowed
+
+    def admits(self, value) -> bool:
+        if value is None:
+            return self.optional
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+            return False
+        if self.integer and not float(value).is_integer():
+            return False
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        if self.high is not None and (value >= self.high if self.high_open else value > self.high):
+            return False
+        return True
+
+    def __str__(self) -> str:
+        lo = "-inf" if self.low is None else f"{self.low:g}"
+        hi = "inf" if self.high is None else f"{self.high:g}"
+        text = f"{'(' if self.low_open or self.low is None else '['}{lo}, {hi}{')' if self.high_open or self.high is None else ']'}"
+        return ("an integer in " if self.integer else "in ") + text + (" or None" if self.optional else "")
+
+
+FRACTION = Range(0, 1)
+NON_NEGATIVE = Range(0)
+POSITIVE = Range(0, low_open=True)
+COUNT = Range(1, integer=True)              # a number of things: at least one
+EPOCHS = Range(0, integer=True)             # zero epochs is a valid (empty) phase
+DAMPING = Range(0, 1, low_open=True)        # a multiplicative inhibition: (0, 1]
+THRESHOLD = Range()                         # an accuracy bound (%): any number (above 100: every member relapses)
+
+
+
+def check_ranges(obj) -> None:
+    """Raise ``ValueError`` naming the first field of ``obj`` outside the range its class declares."""
+    for name, rule in type(obj).RANGES.items():
+        value = getattr(obj, name)
+        if not rule.admits(value):
+            raise ValueError(f"{type(obj).__name__}.{name} must be {rule}, got {value!r}")
+
+
+def range_table() -> list[tuple[str, str, str]]:
+    """(class, field, admissible values) for every declared range: the documentation of the ranges."""
+    from fragility_core.science.kindling import Kindling
+    from fragility_core.science.longitudinal import ChronicStress
+    from fragility_core.science.mood_stabiliser import Discontinuation
+    from fragility_core.science.protocol import Protocol
+    from fragility_core.science.scars import EarlyAdversity
+    from fragility_core.science.stress import StressCondition
+    from fragility_core.science.training import Ramp, TrainSpec
+    from fragility_core.science.treatments import ChronicKetamine, Ketamine, Neurosteroid
+
+    classes = (Ketamine, ChronicKetamine, Neurosteroid, TrainSpec, Ramp, StressCondition, Protocol, ChronicStress,
+               Discontinuation, EarlyAdversity, Kindling)
+    return [(cls.__name__, name, str(rule)) for cls in classes for name, rule in cls.RANGES.items()]
+

@@ -15,6 +15,8 @@ After the last cycle, the autonomy test: the same measurement at ``autonomy_bias
 """
 from __future__ import annotations
 
+from typing import ClassVar
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,7 +29,8 @@ from fragility_core.science.data import BlobTask
 from fragility_core.science.scars import scar_percent, scar_smallest, severity
 from fragility_core.science.stress import mean_activation
 from fragility_core.science.training import TrainSpec, batch_indices, member_inputs, train
-from fragility_core.validate import check_fraction, check_positive
+from fragility_core.validate import (COUNT, FRACTION, NON_NEGATIVE, Range, THRESHOLD, check_fraction,
+                                     check_positive, check_ranges)
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,11 @@ class Kindling:
     autonomy_bias: float = 0.3
     autonomy_threshold: float = 70.0
 
+    RANGES: ClassVar[dict[str, Range]] = {
+        "cycles": COUNT, "regrow_fraction": FRACTION, "gradient_batches": COUNT, "init_std": NON_NEGATIVE,
+        "noise_sigma": NON_NEGATIVE, "trigger_batches": COUNT, "batch_size": COUNT, "relapse_threshold": THRESHOLD,
+        "scar_base": FRACTION, "severity_floor": Range(0, optional=True), "autonomy_threshold": THRESHOLD}
+
     def __post_init__(self):
         check_positive("cycles", self.cycles)
         check_fraction("regrow_fraction", self.regrow_fraction)
@@ -57,6 +65,7 @@ class Kindling:
         check_positive("batch_size", self.batch_size)
         if not 0 < self.severity_clip[0] <= self.severity_clip[1]:
             raise ValueError(f"severity_clip must be (low, high) with 0 < low <= high, got {self.severity_clip}")
+        check_ranges(self)
 
 
 def trigger_bias(kindling: Kindling, cycle: int) -> float:

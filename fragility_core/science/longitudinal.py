@@ -1,6 +1,8 @@
 """Chapter 6's chronic-stress course: repeated pruning hits, each followed by mechanism-specific maintenance."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,7 +13,7 @@ from fragility_core.science.data import BlobTask
 from fragility_core.models.mlp import EnsembleMLP
 from fragility_core.science.stress import COMBINED, StressCondition, evaluate
 from fragility_core.science.training import Ramp, TrainSpec, train
-from fragility_core.validate import check_fraction, check_positive
+from fragility_core.validate import COUNT, FRACTION, Range, THRESHOLD, check_fraction, check_positive, check_ranges
 
 
 @dataclass(frozen=True)
@@ -22,9 +24,13 @@ class ChronicStress:
     prune_fraction: float = 0.1
     relapse_threshold: float = 80.0  # combined-stress accuracy below this at any cycle counts as relapse
 
+    RANGES: ClassVar[dict[str, Range]] = {"cycles": COUNT, "prune_fraction": FRACTION,
+                                                 "relapse_threshold": THRESHOLD}
+
     def __post_init__(self):
         check_positive("cycles", self.cycles)
         check_fraction("prune_fraction", self.prune_fraction)
+        check_ranges(self)
 
 
 # Maintenance after every hit (protocol decision A26): K fine-tunes, S trains slowly with a mild noise taper

@@ -6,13 +6,15 @@ the upward shift of biased noise is reduced by 0.3 · p.
 """
 from __future__ import annotations
 
+from typing import ClassVar
+
 from dataclasses import dataclass, field
 
 import torch
 
 from fragility_core.models.mlp import EnsembleMLP
 from fragility_core.science.treatments import drug_off
-from fragility_core.validate import check_fraction, check_positive
+from fragility_core.validate import COUNT, POSITIVE, Range, THRESHOLD, check_fraction, check_positive, check_ranges
 
 # Per-arm decay rate of the stabiliser per step after withdrawal, as published (chapter 7 Methods)
 DECAY_RATES = {"ketamine": 0.002, "ssri": 0.015, "neurosteroid": 0.008}
@@ -26,11 +28,15 @@ class Discontinuation:
     rates: dict = field(default_factory=lambda: dict(DECAY_RATES))
     relapse_threshold: float = 60.0  # biased-noise accuracy below this after the wash-out is a manic relapse
 
+    RANGES: ClassVar[dict[str, Range]] = {"lr": POSITIVE, "decay_steps": COUNT,
+                                                 "relapse_threshold": THRESHOLD}
+
     def __post_init__(self):
         check_positive("lr", self.lr)
         check_positive("decay_steps", self.decay_steps)
         for arm, r in self.rates.items():
             check_fraction(f"rates[{arm!r}]", r)
+        check_ranges(self)
 
 
 def decayed_protection(rate: float, steps: int, start: float = 1.0) -> float:

@@ -1,6 +1,8 @@
 """The single-seed protocol shared by chapters 1–4, as data, scaled by a run profile."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 import dataclasses
 from dataclasses import asdict, dataclass, replace
 
@@ -8,7 +10,7 @@ from fragility_core.science.data import TaskSpec
 from fragility_core.profiles import Profile, get_profile
 from fragility_core.science.training import TrainSpec
 from fragility_core.science.treatments import SSRI, ChronicKetamine, Ketamine, Neurosteroid
-from fragility_core.validate import check_fraction, check_seeds
+from fragility_core.validate import FRACTION, Range, check_fraction, check_ranges, check_seeds
 
 # The sparsity sweep: the published grid {0, 50, 70, 80, 90, 95, 97, 99} plus 85 and half-point steps
 # through 90–95 % so that the cliff is located, not bracketed (protocol decision A14).
@@ -31,12 +33,15 @@ class Protocol:
     per_seed_data: bool = False  # chapter 6: every seed draws its own data sets (seed_task_spec)
     profile: str = "paper"
 
+    RANGES: ClassVar[dict[str, Range]] = {"prune_fraction": FRACTION, "relapse_fraction": FRACTION}
+
     def __post_init__(self):
         check_seeds("seeds", self.seeds)
         check_fraction("prune_fraction", self.prune_fraction)
         check_fraction("relapse_fraction", self.relapse_fraction)
         for level in self.sweep_levels:
             check_fraction("sweep_levels", level)
+        check_ranges(self)
 
     @classmethod
     def for_profile(cls, profile: str | Profile, seeds=(42,), **overrides) -> "Protocol":

@@ -6,6 +6,8 @@ only ever considers ``~active & ~scar``). Scar load is scarred positions / all w
 """
 from __future__ import annotations
 
+from typing import ClassVar
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -15,7 +17,7 @@ import torch
 from fragility_core.models.mlp import EnsembleMLP
 from fragility_core.rng import generator
 from fragility_core.science.connectivity import _select_lowest, mark_scars
-from fragility_core.validate import check_choice, check_fraction
+from fragility_core.validate import FRACTION, Range, check_choice, check_fraction, check_ranges
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,12 @@ class EarlyAdversity:
     max_fraction: float = 0.06
     over: str = "all"
 
+    RANGES: ClassVar[dict[str, Range]] = {"max_fraction": FRACTION}
+
     def __post_init__(self):
         check_fraction("max_fraction", self.max_fraction)
         check_choice("over", self.over, ("all", "survivors"))
+        check_ranges(self)
 
 
 @torch.no_grad()

@@ -7,6 +7,8 @@ a repeated evaluation gives the same number and two stages see the same draws.
 """
 from __future__ import annotations
 
+from typing import ClassVar
+
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,7 +19,7 @@ from fragility_core.science.connectivity import nonzero_parameters, sparsity
 from fragility_core.science.data import BlobTask
 from fragility_core.models.mlp import EnsembleMLP, InternalNoise
 from fragility_core.rng import generator
-from fragility_core.validate import check_choice, check_positive
+from fragility_core.validate import NON_NEGATIVE, Range, check_choice, check_positive, check_ranges
 
 
 @dataclass(frozen=True)
@@ -28,10 +30,13 @@ class StressCondition:
     internal_sigma: float = 0.0
     internal_mean: float = 0.0
 
+    RANGES: ClassVar[dict[str, Range]] = {"input_sigma": NON_NEGATIVE, "internal_sigma": NON_NEGATIVE}
+
     def __post_init__(self):
         check_choice("split", self.split, ("standard", "clean"))
         check_positive("input_sigma", self.input_sigma, allow_zero=True)
         check_positive("internal_sigma", self.internal_sigma, allow_zero=True)
+        check_ranges(self)
 
 
 def internal(sigma: float, mean: float = 0.0) -> StressCondition:

@@ -1,6 +1,8 @@
 """Training an ensemble: Adam, batch 128, reshuffled every epoch, masks re-applied after every step."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -10,7 +12,7 @@ from tqdm.std import tqdm  # plain text bars: no ipywidgets needed in notebooks
 
 from fragility_core.models.mlp import EnsembleMLP, InternalNoise
 from fragility_core.rng import generator
-from fragility_core.validate import check_positive
+from fragility_core.validate import COUNT, EPOCHS, NON_NEGATIVE, POSITIVE, Range, check_positive, check_ranges
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,11 @@ class Ramp:
 
     start: float
     end: float
+
+    RANGES: ClassVar[dict[str, Range]] = {"start": NON_NEGATIVE, "end": NON_NEGATIVE}
+
+    def __post_init__(self):
+        check_ranges(self)
 
     def at(self, epoch: int, epochs: int) -> float:
         if epochs <= 1:
@@ -36,11 +43,14 @@ class TrainSpec:
     noise: Ramp | None = None
     gain: Ramp | None = None
 
+    RANGES: ClassVar[dict[str, Range]] = {"epochs": EPOCHS, "lr": POSITIVE, "batch_size": COUNT}
+
     def __post_init__(self):
         if int(self.epochs) != self.epochs or self.epochs < 0:
             raise ValueError(f"epochs must be a non-negative integer, got {self.epochs!r}")
         check_positive("lr", self.lr)
         check_positive("batch_size", self.batch_size)
+        check_ranges(self)
 
 
 def batch_indices(gens: Sequence[torch.Generator], n: int, batch_size: int, *, device: torch.device,

@@ -14,6 +14,8 @@ All act on every member of an ensemble at once and in place. A treatment's rando
 """
 from __future__ import annotations
 
+from typing import ClassVar
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,7 +25,8 @@ from fragility_core.science.connectivity import accumulate_gradient, regrow
 from fragility_core.science.data import Split
 from fragility_core.models.mlp import EnsembleMLP
 from fragility_core.science.training import Ramp, TrainSpec, train
-from fragility_core.validate import check_choice, check_fraction, check_positive
+from fragility_core.validate import (COUNT, DAMPING, FRACTION, NON_NEGATIVE, POSITIVE, Range, check_choice,
+                                     check_fraction, check_positive, check_ranges)
 
 
 @dataclass(frozen=True)
@@ -36,11 +39,14 @@ class Ketamine:
     gain: float = 1.0
     name: str = "ketamine"
 
+    RANGES: ClassVar[dict[str, Range]] = {"fraction": FRACTION, "gradient_batches": COUNT, "init_std": NON_NEGATIVE, "gain": POSITIVE}
+
     def __post_init__(self):
         check_fraction("fraction", self.fraction)
         check_choice("by", self.by, ("gradient", "random"))
         check_positive("gradient_batches", self.gradient_batches)
         check_positive("gain", self.gain)
+        check_ranges(self)
 
 
 @dataclass(frozen=True)
@@ -52,9 +58,13 @@ class ChronicKetamine:
     finetune: TrainSpec = TrainSpec(epochs=5, lr=5e-4)
     name: str = "chronic-ketamine"
 
+    RANGES: ClassVar[dict[str, Range]] = {"cycles": COUNT, "fraction": FRACTION, "gradient_batches": COUNT,
+                                                 "init_std": NON_NEGATIVE}
+
     def __post_init__(self):
         check_fraction("fraction", self.fraction)
         check_positive("cycles", self.cycles)
+        check_ranges(self)
 
 
 @dataclass(frozen=True)
@@ -70,9 +80,12 @@ class Neurosteroid:
     training: TrainSpec = TrainSpec(epochs=10, lr=5e-4)
     name: str = "neurosteroid"
 
+    RANGES: ClassVar[dict[str, Range]] = {"damping": DAMPING, "gain": POSITIVE}
+
     def __post_init__(self):
         check_positive("damping", self.damping)
         check_positive("gain", self.gain)
+        check_ranges(self)
 
 
 @dataclass(frozen=True)
