@@ -148,6 +148,11 @@ class CurrentTables:
         return self._roots[root]
 
 
+def pages(root: Path = ROOT) -> list[Path]:
+    """The committed pages that show results, in the book's order: every chapter page, then the scorecard."""
+    return [root / "book" / "chapters" / c.page for c in CHAPTERS.values()] + [root / "book" / "scorecard.ipynb"]
+
+
 def page_staleness(page: Path, current: CurrentTables | None = None, root: Path = ROOT) -> list[str]:
     """Why a rendered page no longer shows what the current code computes (empty: it does). Every table it read,
     of any chapter and results root, must still be the current, fresh table with the same content; every export
@@ -255,8 +260,8 @@ def flag_stale_pages(results_dir: str | Path = "results", root: Path = ROOT) -> 
     which chapters are current, is executed anew when it is or was stale. Returns the reasons per page."""
     stale = {}
     current = CurrentTables()
-    for chapter in CHAPTERS.values():
-        page = root / "book" / "chapters" / chapter.page
+    *chapter_pages, card = pages(root)
+    for chapter, page in zip(CHAPTERS.values(), chapter_pages):
         if not page.exists():
             continue
         reasons = page_staleness(page, current, root)
@@ -266,7 +271,6 @@ def flag_stale_pages(results_dir: str | Path = "results", root: Path = ROOT) -> 
             "Numbers on this page are not what the current code computes: " + "; ".join(reasons) + ". Every "
             "number that depends on them is out of date until the page is rendered again (`fragility run "
             + chapter.key + "`)."))
-    card = root / "book" / "scorecard.ipynb"
     if card.exists():
         reasons = page_staleness(card, current, root)
         if reasons or FLAG_TAG in card.read_text():

@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from fragility_core.chapters import CHAPTERS, get_chapter, reproduced_chapters
+from fragility_core.chapters import get_chapter, reproduced_chapters
 from fragility_core.runs import Run
 from fragility_core.validate import check_writable_dir
 
@@ -125,17 +125,14 @@ def cmd_status(args) -> int:
     if certified:
         print(f"{certified} tables are certified: computed by an earlier code version whose smoke-profile results the "
               f"current code reproduces byte for byte (fragility certify)")
-    if not args.chapters:
-        current = book.CurrentTables()
-        pages = [book.ROOT / "book" / "chapters" / c.page for c in CHAPTERS.values()] + [
-            book.ROOT / "book" / "scorecard.ipynb"]
+    if not args.chapters and Path(args.results_dir).resolve() == (book.ROOT / "results").resolve():
+        current = book.CurrentTables()   # the book's pages (which read the committed results)
         print("pages")
-        for page in pages:
-            if page.exists() and Path(args.results_dir).resolve() == (book.ROOT / "results").resolve():
-                reasons = book.page_staleness(page, current)
-                print(f"  {page.stem:<{width}}  {'stale' if reasons else 'fresh':<8}" + (
-                    f"  {'; '.join(reasons)}" if reasons else ""))
-                not_fresh += bool(reasons)
+        for page in filter(Path.exists, book.pages()):
+            reasons = book.page_staleness(page, current)
+            print(f"  {page.stem:<{width}}  {'stale' if reasons else 'fresh':<8}" + (
+                f"  {'; '.join(reasons)}" if reasons else ""))
+            not_fresh += bool(reasons)
     return 1 if not_fresh else 0
 
 

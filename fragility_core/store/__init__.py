@@ -237,7 +237,6 @@ def write_json(path: Path, obj: Any) -> None:
     atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n"))
 
 
-
 @dataclass
 class StageRecord:
     """What the store knows of one stage requested in this session."""
@@ -250,6 +249,7 @@ class StageRecord:
     wall_time_s: float | None = None
     certified: bool = False   # its manifest was carried over from an earlier code version by certification
     config: Any = None        # the config it was requested with (plan mode)
+    code: dict | None = None  # its code part (root modules and code version; plan mode)
 
 
 @dataclass(frozen=True)
@@ -481,7 +481,8 @@ class ResultStore:
             if status == "missing" and superseded:
                 status = "stale"   # an older result of this stage exists: its code or config has changed
             self._record("table", name, key, status, csv if status == "fresh" else None)
-            self.records[f"table:{name}"].config = json.loads(json.dumps(config, default=str, ensure_ascii=False))
+            record = self.records[f"table:{name}"]
+            record.config, record.code = json.loads(json.dumps(config, default=str, ensure_ascii=False)), code_info
             return pd.DataFrame()
         if status == "fresh":
             return self._serve_table(name, key, "fresh")

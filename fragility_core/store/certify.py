@@ -75,12 +75,17 @@ def read_fingerprint(path: Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {"cpu": cpu_model(), "stages": {}}
 
 
-def record_fingerprint(path: Path, stages: dict[str, dict], *, commit: str) -> None:
-    """Add ``stages`` (one code version's smoke results) to the fingerprint file, keeping earlier code versions'."""
-    fp = read_fingerprint(path)
+def merge_fingerprint(fp: dict, stages: dict[str, dict], *, commit: str) -> dict:
+    """``fp`` with ``stages`` (one code version's smoke results) added, replacing only that code version's entries."""
     for stage, entry in stages.items():
         versions = [e for e in fp["stages"].get(stage, []) if e["code"] != entry["code"]]
         fp["stages"][stage] = versions + [{**entry, "commit": commit}]
+    return fp
+
+
+def record_fingerprint(path: Path, stages: dict[str, dict], *, commit: str) -> None:
+    """Add ``stages`` to the fingerprint file, keeping earlier code versions'."""
+    fp = merge_fingerprint(read_fingerprint(path), stages, commit=commit)
     fp.update({"cpu": cpu_model(), "torch": torch.__version__})
     write_json(path, fp)
 
@@ -147,14 +152,11 @@ def compare_smoke(root: Path, fingerprint: dict) -> tuple[dict[str, str], dict[s
     now = fingerprint_root(root)
     verdicts = {}
     for stage, entry in now.items():
-        earlier = [e for e in fingerprint["stages"].get(stage, []) if e["code"] != entry["code"]]
-        same_code = [e for e in fingerprint["stages"].get(stage, []) if e["code"] == entry["code"]]
-        if same_code and not earlier:
-            verdicts[stage] = "identical" if same_code[-1]["digest"] == entry["digest"] else "differs"
-        elif not earlier:
-            verdicts[stage] = "no fingerprint"
-        else:
-            verdicts[stage] = "identical" if earlier[-1]["digest"] == entry["digest"] else "differs"
+        recorded = fingerprint["stages"].get(stage, [])
+        # the earlier code's result; where the stage's code is unchanged, the same code's (a determinism check)
+        reference = [e for e in recorded if e["code"] != entry["code"]] or recorded
+        verdicts[stage] = ("no fingerprint" if not reference else
+                           "identical" if reference[-1]["digest"] == entry["digest"] else "differs")
     return verdicts, now
 
 
@@ -175,10 +177,7 @@ def certify(results_dir: str | Path = "results", *, previous: str | None = None,
         scratch = Path(scratch)
         if previous is not None and chapters:
             earlier = fingerprint_root(smoke_root_for_commit(previous, chapters, scratch / "previous", log))
-            for stage, entry in earlier.items():
-                fingerprint["stages"].setdefault(stage, [])
-                fingerprint["stages"][stage] = [e for e in fingerprint["stages"][stage]
-                                                if e["code"] != entry["code"]] + [{**entry, "commit": previous}]
+            merge_fingerprint(fingerprint, earlier, commit=previous)
         if not chapters:
             log("nothing to certify: every committed table is fresh or must be recomputed")
             return 1 if other else 0
@@ -262,17 +261,16 @@ def _carry_over(c: Candidate, *, n_identical: int, fingerprint: str) -> None:
     parents = c.old.get("parents", UNRECORDED)
     if isinstance(parents, list):
         parents = [_carry_parent(store, p, evidence) for p in parents]
-    code = c.old.get("code") if isinstance(c.old.get("code"), dict) else {}
     manifest = {**{k: v for k, v in c.old.items() if k != "files"},
                 "key": new_key, "files": {dst.name: c.old["files"][src.name]}, "digest": c.old["files"][src.name],
-                "parents": parents, "code": _current_code(code.get("modules")),
+                "parents": parents, "code": c.record.code,
                 "certified": {"from_key": old_key, "from_code": code_of(c.old), **evidence}}
     write_json(store.manifest_path(dst), manifest)
 
 
 def _current_code(modules) -> dict:
-    modules = sorted(modules or [])
-    return {"modules": modules, "version": code_versions().version(modules)} if modules else {"modules": []}
+    modules = sorted(modules)
+    return {"modules": modules, "version": code_versions().version(modules)}
 
 
 def _carry_parent(store: ResultStore, parent: dict, evidence: dict) -> dict:
@@ -281,9 +279,9 @@ def _carry_parent(store: ResultStore, parent: dict, evidence: dict) -> dict:
     if old is None or not isinstance(old.get("code"), dict) or not old["code"].get("modules"):
         return parent   # nothing to carry over: the reference stays as recorded (and is checked as such)
     code = _current_code(old["code"]["modules"])
-    device = ResultStore(store.root, profile=store.profile, device=torch.device(old.get("device", "cpu")).type,
-                         log=None, mode="plan")
-    new_key = device.key_of(old["config"], code)
+    on_device = ResultStore(store.root, profile=store.profile, device=torch.device(old.get("device", "cpu")).type,
+                            log=None, mode="plan")
+    new_key = on_device.key_of(old["config"], code)
     if new_key != parent["key"]:
         parents = old.get("parents")
         if isinstance(parents, list):
